@@ -1,0 +1,28 @@
+"""descramble_lib: explain a trained layer by the orthogonal change of basis that makes it readable.
+
+Modules, one concept each:
+
+* :mod:`~descramble_lib.operators` — differentiation matrices and the Fourier basis;
+* :mod:`~descramble_lib.orthogonal` — the orthogonal group, Cayley transform;
+* :mod:`~descramble_lib.brockett` — the Brockett cost and its exact bound (Lemma 1);
+* :mod:`~descramble_lib.solvers` — ``descramble`` and its ``Descrambling`` result.
+"""
+
+from .brockett import brockett_bound, brockett_cost, singular_values_padded
+from .operators import (fourier_basis, fourier_wavenumbers, second_derivative_matrix,
+                        smoothness_operator)
+from .orthogonal import (cayley, cayley_curve, fix_determinant, orthogonality_error,
+                         random_orthogonal, reorthonormalise)
+from .solvers import (FIGURE1_STRATEGIES, METHODS, Descrambling, cayley_descent, descramble,
+                      eigenbasis_preconditioner)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "brockett_bound", "brockett_cost", "singular_values_padded",
+    "fourier_basis", "fourier_wavenumbers", "second_derivative_matrix", "smoothness_operator",
+    "cayley", "cayley_curve", "fix_determinant", "orthogonality_error", "random_orthogonal",
+    "reorthonormalise",
+    "FIGURE1_STRATEGIES", "METHODS", "Descrambling", "cayley_descent", "descramble",
+    "eigenbasis_preconditioner",
+]

@@ -1,0 +1,63 @@
+"""Input checks shared by the public functions.
+
+Each helper returns a float64 copy-free view of a valid array or raises
+``ValueError`` with a message that names the argument and what is wrong.
+Nothing here repairs the caller's data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def as_finite_matrix(value, name: str) -> np.ndarray:
+    """Return ``value`` as a 2-D float64 array; raise if it is not finite or not 2-D."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D array, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    if not np.all(np.isfinite(array)):
+        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        raise ValueError(f"{name} contains {bad} non-finite entries (NaN or inf)")
+    return array
+
+
+def as_symmetric_matrix(value, name: str, size: int | None = None,
+                        rtol: float = 1e-10) -> np.ndarray:
+    """Return a square, symmetric, finite float64 matrix of side ``size``."""
+    array = as_finite_matrix(value, name)
+    rows, cols = array.shape
+    if rows != cols:
+        raise ValueError(f"{name} must be square, got shape {array.shape}")
+    if size is not None and rows != size:
+        raise ValueError(
+            f"{name} must be {size}x{size} to match the data, got {rows}x{cols}")
+    asymmetry = np.max(np.abs(array - array.T))
+    scale = max(np.max(np.abs(array)), np.finfo(float).tiny)
+    if asymmetry > rtol * scale:
+        raise ValueError(
+            f"{name} must be symmetric: max |{name} - {name}^T| = {asymmetry:.3e} "
+            f"exceeds {rtol:g} x max|{name}| = {rtol * scale:.3e}")
+    return array
+
+
+def as_orthogonal_matrix(value, name: str, size: int, atol: float = 1e-8) -> np.ndarray:
+    """Return a ``size`` x ``size`` float64 matrix with ``Q^T Q = I`` to ``atol``."""
+    array = as_finite_matrix(value, name)
+    if array.shape != (size, size):
+        raise ValueError(f"{name} must have shape ({size}, {size}), got {array.shape}")
+    error = np.max(np.abs(array.T @ array - np.eye(size)))
+    if error > atol:
+        raise ValueError(
+            f"{name} is not orthogonal: max |{name}^T {name} - I| = {error:.3e} > {atol:g}")
+    return array
+
+
+def check_positive_int(value, name: str, minimum: int = 1) -> int:
+    """Return ``value`` as int if it is an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)

@@ -13,6 +13,8 @@ from .operators import (fourier_basis, fourier_wavenumbers, second_derivative_ma
                         smoothness_operator)
 from .orthogonal import (cayley, cayley_curve, fix_determinant, orthogonality_error,
                          random_orthogonal, reorthonormalise)
+from .plotting import (centred_fourier_magnitude, plot_fourier_magnitude, plot_matrix,
+                       plot_relative_gap)
 from .solvers import (FIGURE1_STRATEGIES, METHODS, Descrambling, cayley_descent, descramble,
                       eigenbasis_preconditioner)
 
@@ -25,4 +27,5 @@ __all__ = [
     "reorthonormalise",
     "FIGURE1_STRATEGIES", "METHODS", "Descrambling", "cayley_descent", "descramble",
     "eigenbasis_preconditioner",
+    "centred_fourier_magnitude", "plot_fourier_magnitude", "plot_matrix", "plot_relative_gap",
 ]

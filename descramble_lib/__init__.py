@@ -17,6 +17,12 @@ from .plotting import (centred_fourier_magnitude, plot_fourier_magnitude, plot_m
                        plot_relative_gap)
 from .solvers import (FIGURE1_STRATEGIES, METHODS, Descrambling, cayley_descent, descramble,
                       eigenbasis_preconditioner)
+from .invertible import (AdditiveCoupling, DecisionBoundary, InvertibleNet, MoonsTraining,
+                         boundary_hyperplane, decision_boundary, feature_importance,
+                         inactive_subnets, logit_difference, project_to_boundary,
+                         train_moons_classifier)
+from .plotting import (plot_boundary_curve, plot_boundary_panel, plot_projections,
+                       plot_two_classes)
 
 __version__ = "0.1.0"
 
@@ -28,4 +34,12 @@ __all__ = [
     "FIGURE1_STRATEGIES", "METHODS", "Descrambling", "cayley_descent", "descramble",
     "eigenbasis_preconditioner",
     "centred_fourier_magnitude", "plot_fourier_magnitude", "plot_matrix", "plot_relative_gap",
+]
+
+# Invertible networks (chapter 7).
+__all__ += [
+    "AdditiveCoupling", "DecisionBoundary", "InvertibleNet", "MoonsTraining",
+    "boundary_hyperplane", "decision_boundary", "feature_importance", "inactive_subnets",
+    "logit_difference", "project_to_boundary", "train_moons_classifier",
+    "plot_boundary_curve", "plot_boundary_panel", "plot_projections", "plot_two_classes",
 ]

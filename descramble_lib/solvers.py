@@ -129,8 +129,11 @@ def _closed_form(problem: _Problem) -> np.ndarray:
     return problem.T @ U[:, ::-1].T
 
 
-def _start_point(P0, problem: _Problem, rescale: bool) -> np.ndarray:
+def _start_point(P0, problem: _Problem, in_eigenbasis: bool, rescale: bool) -> np.ndarray:
+    """Start of the descent, in eigen coordinates ``T^T P`` when ``in_eigenbasis``."""
     d = problem.S.shape[0]
+    if P0 is None and rescale:
+        return np.eye(d)  # the paper's rescaled start P~ = I, i.e. P = T
     if P0 is None or (isinstance(P0, str) and P0 == "identity"):
         start = np.eye(d)
     elif isinstance(P0, str) and P0 == "eigenbasis":
@@ -140,38 +143,54 @@ def _start_point(P0, problem: _Problem, rescale: bool) -> np.ndarray:
             f"P0 must be an orthogonal (d, d) array, 'identity' or 'eigenbasis'; got {P0!r}")
     else:
         start = as_orthogonal_matrix(P0, "P0", size=d)
-    # In the rescaled problem the unknown is P~ = T^T P.
-    return problem.T.T @ start if rescale else start
+    return problem.T.T @ start if in_eigenbasis else start
 
 
-def eigenbasis_preconditioner(T: np.ndarray, omega: np.ndarray
-                              ) -> Callable[[np.ndarray], np.ndarray]:
-    """Preconditioner dividing each skew component by its curvature scale in ``A``'s eigenbasis.
+def eigenbasis_preconditioner(omega: np.ndarray, M: np.ndarray, *,
+                              relative_shift: float = 1e-2,
+                              ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    """Diagonal Hessian preconditioner of the Brockett cost ``tr(diag(omega) P M P^T)``.
+
+    The problem must be written in the eigenbasis of ``A`` (``A = diag(omega)``,
+    ``P`` standing for ``T^T P``), which :func:`descramble` does internally.
 
     Parameters
     ----------
-    T : ndarray, shape (d, d)
-        Orthonormal eigenvectors of ``A``.
     omega : ndarray, shape (d,)
-        The matching eigenvalues.
+        Eigenvalues of ``A``.
+    M : ndarray, shape (d, d)
+        The data moment ``S S^T``.
+    relative_shift : float
+        Regulariser added to the energy gaps, as a fraction of their mean.
 
     Returns
     -------
     callable
-        ``W -> T [(T^T W T) / (|omega_i - omega_j| + delta)] T^T`` with ``delta``
-        the smallest gap between distinct eigenvalues. Near a minimiser the
-        Brockett Hessian acts on the rotation between modes ``i`` and ``j`` with a
-        factor ``omega_j - omega_i``; for ``A = D^T D`` these span ``1 ... (d/2)^4``,
-        and dividing them out removes that part of the ill-conditioning.
-    """
-    gaps = np.abs(omega[:, None] - omega[None, :])
-    spread = max(float(np.ptp(omega)), np.finfo(float).tiny)
-    distinct = gaps[gaps > 1e-12 * spread]
-    delta = float(distinct.min()) if distinct.size else 1.0
-    weights = 1.0 / (gaps + delta)
+        ``(W, P) -> W / h`` (elementwise) with
+        ``h_ij = (|omega_i - omega_j| + delta_omega) (|n_i - n_j| + delta_n)`` and
+        ``n = diag(P M P^T)`` the energy the current ``P`` puts on each mode.
 
-    def precondition(W: np.ndarray) -> np.ndarray:
-        return T @ ((T.T @ W @ T) * weights) @ T.T
+    Notes
+    -----
+    At a critical point, where ``P M P^T`` is diagonal, rotating modes ``i`` and
+    ``j`` by a small angle ``theta`` raises the cost by
+    ``theta^2 (omega_j - omega_i) (n_i - n_j)``: ``h`` is the diagonal of the
+    Riemannian Hessian there. For ``A = D^T D`` the factors
+    ``omega_j - omega_i`` alone span ``1 ... (d/2)^4``; dividing them out lets the
+    descent reach rounding level. ``delta_omega`` is the smallest gap between
+    distinct eigenvalues and ``delta_n = relative_shift * mean(n)``: they keep
+    ``h`` positive on repeated values, where the cost is flat.
+    """
+    omega_gaps = np.abs(omega[:, None] - omega[None, :])
+    spread = max(float(np.ptp(omega)), np.finfo(float).tiny)
+    distinct = omega_gaps[omega_gaps > 1e-12 * spread]
+    omega_factor = omega_gaps + (float(distinct.min()) if distinct.size else 1.0)
+
+    def precondition(W: np.ndarray, P: np.ndarray) -> np.ndarray:
+        energies = np.sum((P @ M) * P, axis=1)
+        energy_shift = relative_shift * max(float(np.mean(energies)), np.finfo(float).tiny)
+        energy_factor = np.abs(energies[:, None] - energies[None, :]) + energy_shift
+        return W / (omega_factor * energy_factor)
 
     return precondition
 
@@ -179,7 +198,7 @@ def eigenbasis_preconditioner(T: np.ndarray, omega: np.ndarray
 def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.ndarray]],
                    P0: np.ndarray, *, max_iter: int = 1000, grad_tol: float = 1e-10,
                    stop: Callable[[float], bool] | None = None,
-                   precondition: Callable[[np.ndarray], np.ndarray] | None = None,
+                   precondition: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
                    ) -> tuple[np.ndarray, np.ndarray, bool, str]:
     """Minimise a smooth function on O(d) by Cayley curvilinear search.
 
@@ -197,8 +216,9 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
     stop : callable, optional
         ``f -> bool``; stop as soon as it returns True (e.g. a certified gap).
     precondition : callable, optional
-        Skew ``W -> W~``, a symmetric positive definite map on skew matrices;
-        the search curve is ``cay(tau/2 W~) P``. ``None`` is plain Wen–Yin.
+        ``(W, P) -> W~``: a symmetric positive definite map on skew matrices,
+        which may depend on the iterate ``P``; the search curve is
+        ``cay(tau/2 W~) P``. ``None`` is plain Wen–Yin descent.
 
     Returns
     -------
@@ -211,12 +231,12 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
     message : str
         Why the run ended.
     """
-    precondition = precondition or (lambda skew: skew)
+    precondition = precondition or (lambda skew, point: skew)
     P = np.array(P0, dtype=float, copy=True)
     identity = np.eye(P.shape[0])
     value, G = cost_and_gradient(P)
     W = G @ P.T - P @ G.T
-    search = precondition(W)
+    search = precondition(W, P)
     direction = search @ P
     initial_norm = np.linalg.norm(W)
     history = [value]
@@ -240,7 +260,7 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
         if np.max(np.abs(P.T @ P - identity)) > _ORTHOGONALITY_DRIFT:
             P = reorthonormalise(P)
         W = G @ P.T - P @ G.T
-        search = precondition(W)
+        search = precondition(W, P)
         direction = search @ P
         history.append(value)
         if stop is not None and stop(value):
@@ -286,13 +306,17 @@ def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False
         ``det T = -1``. An array must be orthogonal to 1e-8.
     rescale : bool
         ``"cayley"`` only: solve in the eigenbasis of ``A`` (``A`` replaced by
-        its diagonal ``Omega``) for ``P~`` and return ``P = T P~``.
+        its diagonal ``Omega``) for ``P~`` and return ``P = T P~``; without
+        ``P0`` the start is ``P~ = I``, i.e. ``P = T`` (strategy (c) of the paper).
+        The preconditioned descent always runs in these coordinates; its
+        iterates are those of the original coordinates mapped by ``T^T``.
     precondition : bool
-        ``"cayley"`` only: divide the search direction by the eigenvalue gaps of
-        ``A`` (:func:`eigenbasis_preconditioner`). Plain Wen–Yin descent
-        (``False``, the paper's strategies) stalls at relative gaps of 1e-4 to
-        1e-6 after 1000 iterations because the curvature spans ``(d/2)^4``; the
-        preconditioned descent reaches rounding level.
+        ``"cayley"`` only: scale the search direction by the diagonal of the
+        Hessian in ``A``'s eigenbasis (:func:`eigenbasis_preconditioner`). Plain
+        Wen–Yin descent (``False``, the paper's strategies) stalls at relative
+        gaps of 1e-2 to 1e-6 after 1000 iterations because the curvature spans
+        ``(d/2)^4`` times the spread of the data energies; the preconditioned
+        descent reaches rounding level in tens to hundreds of iterations.
     max_iter : int
         Iteration budget of ``"cayley"``.
     tol : float
@@ -339,26 +363,28 @@ def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False
         P = _closed_form(problem)
         history, n_iter, converged, message = np.array([loss_of(P)]), 0, True, "closed form"
     else:
-        start = _start_point(P0, problem, rescale)
-        A_solve = np.diag(problem.omega) if rescale else problem.A
-
-        def cost_and_gradient(P):
-            AP = A_solve @ P
-            return float(np.sum(AP * (P @ problem.M))), 2.0 * AP @ problem.M
+        # The preconditioned descent always runs in A's eigenbasis, where it is
+        # elementwise; the iterates are the same as in the original coordinates.
+        in_eigenbasis = rescale or precondition
+        start = _start_point(P0, problem, in_eigenbasis, rescale)
+        if in_eigenbasis:
+            def cost_and_gradient(P):
+                scaled = problem.omega[:, None] * P
+                return float(np.sum(scaled * (P @ problem.M))), 2.0 * scaled @ problem.M
+        else:
+            def cost_and_gradient(P):
+                AP = problem.A @ P
+                return float(np.sum(AP * (P @ problem.M))), 2.0 * AP @ problem.M
 
         def certified(value):
             return value - problem.bound <= tol * problem.scale
 
-        if not precondition:
-            preconditioner = None
-        elif rescale:
-            preconditioner = eigenbasis_preconditioner(np.eye(len(problem.omega)), problem.omega)
-        else:
-            preconditioner = eigenbasis_preconditioner(problem.T, problem.omega)
+        preconditioner = (eigenbasis_preconditioner(problem.omega, problem.M)
+                          if precondition else None)
         P, history, converged, message = cayley_descent(
             cost_and_gradient, start, max_iter=max_iter, grad_tol=grad_tol, stop=certified,
             precondition=preconditioner)
-        if rescale:
+        if in_eigenbasis:
             P = problem.T @ P
         n_iter = len(history) - 1
     loss = loss_of(P)

@@ -24,7 +24,6 @@ import scipy.linalg
 
 from ._validation import (as_finite_matrix, as_orthogonal_matrix,
                           as_symmetric_matrix, check_positive_int)
-from .brockett import singular_values_padded
 from .operators import fourier_basis, fourier_wavenumbers, smoothness_operator
 from .orthogonal import cayley_curve, fix_determinant, reorthonormalise
 
@@ -94,15 +93,26 @@ class Descrambling:
 
 @dataclass
 class _Problem:
-    """Validated Brockett problem with the eigendecomposition of A (ascending)."""
+    """Validated Brockett problem with both eigendecompositions.
+
+    ``A = T diag(omega) T^T`` (ascending) and ``M = S S^T = U diag(energies) U^T``
+    (descending), so the closed form is ``T U^T`` and the bound
+    ``omega . energies``.
+    """
 
     A: np.ndarray
     S: np.ndarray
     M: np.ndarray
     T: np.ndarray
     omega: np.ndarray
+    U: np.ndarray
+    energies: np.ndarray
     bound: float
     scale: float
+
+    def loss(self, P: np.ndarray) -> float:
+        """``tr(A P M P^T)``, computed in the d x d form."""
+        return float(np.sum((self.A @ P) * (P @ self.M)))
 
 
 def _make_problem(S, A) -> _Problem:
@@ -115,18 +125,16 @@ def _make_problem(S, A) -> _Problem:
     else:
         A = as_symmetric_matrix(A, "A", size=d)
         omega, T = scipy.linalg.eigh(A)
-    sigma = singular_values_padded(S)
-    bound = float(np.dot(omega, sigma**2))
+    M = S @ S.T
+    # The squared singular values of S are the eigenvalues of M; "evd" is the
+    # fastest LAPACK driver at these sizes. Rounding can leave tiny negatives.
+    energies, U = scipy.linalg.eigh(M, driver="evd")
+    energies, U = np.clip(energies[::-1], 0.0, None), U[:, ::-1]
+    bound = float(np.dot(omega, energies))
     # Rounding floor used when the bound itself is zero (e.g. rank-one data).
-    floor = 1e-13 * max(np.max(np.abs(omega)), 1.0) * float(np.sum(sigma**2))
-    return _Problem(A=A, S=S, M=S @ S.T, T=T, omega=omega, bound=bound,
+    floor = 1e-13 * max(np.max(np.abs(omega)), 1.0) * float(np.sum(energies))
+    return _Problem(A=A, S=S, M=M, T=T, omega=omega, U=U, energies=energies, bound=bound,
                     scale=max(bound, floor, np.finfo(float).tiny))
-
-
-def _closed_form(problem: _Problem) -> np.ndarray:
-    """``T U^T`` with ``U`` the eigenvectors of ``M = S S^T``, descending."""
-    energies, U = scipy.linalg.eigh(problem.M)
-    return problem.T @ U[:, ::-1].T
 
 
 def _start_point(P0, problem: _Problem, in_eigenbasis: bool, rescale: bool) -> np.ndarray:
@@ -355,13 +363,9 @@ def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False
     started = time.perf_counter()
     problem = _make_problem(S, A)
 
-    def loss_of(P):
-        PS = P @ problem.S
-        return float(np.sum(PS * (problem.A @ PS)))
-
     if method == "eig":
-        P = _closed_form(problem)
-        history, n_iter, converged, message = np.array([loss_of(P)]), 0, True, "closed form"
+        P = problem.T @ problem.U.T
+        history, n_iter, converged, message = None, 0, True, "closed form"
     else:
         # The preconditioned descent always runs in A's eigenbasis, where it is
         # elementwise; the iterates are the same as in the original coordinates.
@@ -387,7 +391,9 @@ def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False
         if in_eigenbasis:
             P = problem.T @ P
         n_iter = len(history) - 1
-    loss = loss_of(P)
+    loss = problem.loss(P)
+    if history is None:
+        history = np.array([loss])
     gap = loss - problem.bound
     return Descrambling(P=P, loss=loss, bound=problem.bound, gap=gap,
                         relative_gap=gap / problem.scale, n_iter=n_iter, history=history,

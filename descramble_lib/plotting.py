@@ -163,28 +163,43 @@ def plot_projections(points: np.ndarray, projections: np.ndarray, *, ax=None,
 def plot_boundary_panel(points: np.ndarray, labels: np.ndarray, curve: np.ndarray, *,
                         samples: np.ndarray | None = None,
                         projections: np.ndarray | None = None, ax=None, title: str = "",
-                        axis_names: Sequence[str] = ("$x_1$", "$x_2$"), margin: float = 0.15,
-                        legend: bool = False):
+                        axis_names: Sequence[str] = ("$x_1$", "$x_2$"), margin: float = 0.08,
+                        equal_aspect: bool = True, legend: bool = False):
     """One panel: classes, boundary curve and (optionally) samples joined to projections.
 
-    The view is the bounding box of ``points`` widened by ``margin`` of its size on each
-    side, so a long boundary curve does not zoom the panel out.
+    Parameters
+    ----------
+    points : ndarray, shape (n, 2)
+        Data points, coloured by ``labels`` (shape ``(n,)``, values in {0, 1}).
+    curve : ndarray, shape (n_points, 2)
+        The sampled decision boundary.
+    samples, projections : ndarray, shape (k, 2), optional
+        Points and their projections, joined by segments.
+    margin : float
+        The view is the bounding box of the points, samples and projections, widened by
+        ``margin`` of its size on each side, so a long boundary curve does not zoom out.
+    equal_aspect : bool
+        One unit is as long on both axes, so that right angles look right.
     """
     ax = _axis(ax)
-    points = np.asarray(points)
+    shown = [np.asarray(points)]
     plot_two_classes(points, labels, ax=ax, alpha=0.25 if samples is not None else 0.5)
     plot_boundary_curve(curve, ax=ax)
     if samples is not None:
         plot_projections(samples, projections, ax=ax)
-    low, high = points.min(axis=0), points.max(axis=0)
+        shown += [np.asarray(samples), np.asarray(projections)]
+    shown = np.concatenate(shown)
+    low, high = shown.min(axis=0), shown.max(axis=0)
     pad = margin * (high - low)
     ax.set_xlim(low[0] - pad[0], high[0] + pad[0])
     ax.set_ylim(low[1] - pad[1], high[1] + pad[1])
+    if equal_aspect:
+        ax.set_aspect("equal", adjustable="box")
     ax.set_xlabel(axis_names[0])
     ax.set_ylabel(axis_names[1])
     ax.set_title(title)
     if legend:
-        ax.legend(loc="lower left", fontsize="small", framealpha=0.8)
+        ax.legend(loc="best", fontsize="small", framealpha=0.8)
     return ax
 
 

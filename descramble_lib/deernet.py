@@ -1,0 +1,567 @@
+"""The two-layer DEERNet: network, deterministic CPU training, weight cache, preactivations.
+
+DEERNet maps a DEER signal on the 256-point time grid to a distance distribution on
+the 256-point distance grid (:mod:`descramble_lib.deer` has the physics and the
+simulator). This module has
+
+* :class:`DEERNet`, the torch module 256 -> 80 -> 256 (Amey et al. 2021);
+* :class:`DEERNetConfig` and :func:`train_deernet`, the training recipe (Adam,
+  learning rate 0.01 halved every 5 epochs, 50 epochs, mean squared error),
+  bit-for-bit reproducible on a CPU from ``config.seed``;
+* :func:`deernet_data`, the simulated training, validation and test sets of a
+  configuration (regenerated from the seed, never stored);
+* :func:`pretrained_deernet`, which trains on first use and caches the weights;
+* :func:`preactivations` and :func:`layer_weights`, the float64 data that the
+  descrambling chapters work on.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import json
+import os
+import tempfile
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from ._validation import as_finite_matrix, check_positive_int
+from .deer import N_POINTS, DEERSimulation, simulate
+
+__all__ = [
+    "HIDDEN_ACTIVATIONS", "DATA_SPLITS", "DEERNet", "DEERNetConfig", "TrainingHistory",
+    "TrainedDEERNet", "train_deernet", "deernet_data", "pretrained_deernet",
+    "deernet_cache_path", "preactivations", "layer_weights",
+]
+
+HIDDEN_ACTIVATIONS = ("tanh", "sigmoid", "relu")
+DATA_SPLITS = ("train", "validation", "test")
+
+# Bump when the simulator or the training loop changes in a way that changes the
+# weights: it is part of the cache key, so old cached networks are not reused.
+_RECIPE_VERSION = 1
+_CACHE_ENV = "DESCRAMBLE_LIB_CACHE"
+
+_ACTIVATIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "relu": torch.relu}
+_NUMPY_ACTIVATIONS = {
+    "tanh": np.tanh,
+    "sigmoid": lambda s: 0.5 * (1.0 + np.tanh(0.5 * s)),   # overflow-free logistic
+    "relu": lambda s: np.maximum(s, 0.0),
+}
+
+
+def _check_activation(name) -> str:
+    if name not in HIDDEN_ACTIVATIONS:
+        raise ValueError(f"hidden_activation must be one of {HIDDEN_ACTIVATIONS}, got {name!r}")
+    return name
+
+
+def _check_seed(seed) -> int:
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+    return int(seed)
+
+
+class DEERNet(nn.Module):
+    """Two fully connected layers: signal (256) -> hidden (80) -> distribution (256).
+
+    ``y = sigmoid(W2 f1(W1 x + b1) + b2)`` with ``f1`` the hidden activation and
+    the logistic sigmoid at the output, so predictions lie in (0, 1), the range of
+    the targets (distributions scaled to unit maximum).
+
+    Parameters
+    ----------
+    hidden_activation : {"tanh", "sigmoid", "relu"}, keyword-only
+        ``f1``; tanh is the network of Amey et al. (2021).
+    n_hidden : int, keyword-only
+        Width of the hidden layer (80).
+    n_in, n_out : int, keyword-only
+        Input and output widths (256, the grid sizes).
+    seed : int, keyword-only
+        Seed of a private ``torch.Generator`` for the initial weights (PyTorch's
+        default distribution, uniform in +-1/sqrt(fan_in)); global state is untouched.
+
+    Attributes
+    ----------
+    layer1 : torch.nn.Linear
+        First layer, weight ``W1`` of shape (n_hidden, n_in), bias ``b1`` (n_hidden,).
+    layer2 : torch.nn.Linear
+        Second layer, weight ``W2`` of shape (n_out, n_hidden), bias ``b2`` (n_out,).
+    """
+
+    def __init__(self, *, hidden_activation: str = "tanh", n_hidden: int = 80,
+                 n_in: int = N_POINTS, n_out: int = N_POINTS, seed: int = 0):
+        super().__init__()
+        self.hidden_activation = _check_activation(hidden_activation)
+        n_hidden = check_positive_int(n_hidden, "n_hidden")
+        n_in = check_positive_int(n_in, "n_in")
+        n_out = check_positive_int(n_out, "n_out")
+        # skip_init: no draw from torch's global generator; the weights are set below.
+        self.layer1 = nn.utils.skip_init(nn.Linear, n_in, n_hidden)
+        self.layer2 = nn.utils.skip_init(nn.Linear, n_hidden, n_out)
+        generator = torch.Generator().manual_seed(_check_seed(seed))
+        with torch.no_grad():
+            for layer in (self.layer1, self.layer2):
+                bound = 1.0 / np.sqrt(layer.in_features)
+                layer.weight.uniform_(-bound, bound, generator=generator)
+                layer.bias.uniform_(-bound, bound, generator=generator)
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """Hidden activations ``f1(W1 x + b1)``, shape (n, n_hidden), for x of shape (n, n_in)."""
+        return _ACTIVATIONS[self.hidden_activation](self.layer1(x))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Predicted distributions, shape (n, n_out), for signals x of shape (n, n_in)."""
+        return torch.sigmoid(self.layer2(self.hidden(x)))
+
+
+@dataclass(frozen=True)
+class DEERNetConfig:
+    """Everything that determines a trained DEERNet (its hash keys the weight cache).
+
+    Attributes
+    ----------
+    hidden_activation : str
+        ``"tanh"`` (default), ``"sigmoid"`` or ``"relu"``.
+    n_hidden : int
+        Hidden width (80).
+    n_train, n_validation, n_test : int
+        Sizes of the simulated sets (:func:`deernet_data`). The default training
+        set is sized so the 50 epochs fit in about three minutes on one CPU core.
+    batch_size : int
+        Mini-batch size of Adam.
+    epochs : int
+        Passes over the training set (50).
+    learning_rate : float
+        Initial Adam learning rate (0.01).
+    halve_every : int
+        The learning rate is halved after every ``halve_every`` epochs (5).
+    seed : int
+        Seeds the three data sets, the initial weights and the batch order.
+    """
+
+    hidden_activation: str = "tanh"
+    n_hidden: int = 80
+    n_train: int = 200_000
+    n_validation: int = 2_000
+    n_test: int = 2_000
+    batch_size: int = 256
+    epochs: int = 50
+    learning_rate: float = 0.01
+    halve_every: int = 5
+    seed: int = 0
+
+    def __post_init__(self):
+        _check_activation(self.hidden_activation)
+        for name in ("n_hidden", "n_train", "n_validation", "n_test", "batch_size",
+                     "epochs", "halve_every"):
+            check_positive_int(getattr(self, name), name)
+        rate = self.learning_rate
+        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not (
+                np.isfinite(rate) and rate > 0):
+            raise ValueError(f"learning_rate must be a positive number, got {rate!r}")
+        _check_seed(self.seed)
+
+    def key(self) -> str:
+        """Hash of the configuration, the recipe version and the library version."""
+        from . import __version__
+        payload = {"config": dataclasses.asdict(self), "recipe": _RECIPE_VERSION,
+                   "library": __version__}
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()[:16]
+
+
+@dataclass
+class TrainingHistory:
+    """Per-epoch record of a training run (each array has shape (epochs,)).
+
+    Attributes
+    ----------
+    train_loss : ndarray
+        Mean mini-batch MSE over each epoch (while the weights move).
+    validation_loss : ndarray
+        MSE on the validation set at the end of each epoch.
+    learning_rate : ndarray
+        Learning rate used during each epoch.
+    """
+
+    train_loss: np.ndarray
+    validation_loss: np.ndarray
+    learning_rate: np.ndarray
+
+    def as_dict(self) -> dict[str, list[float]]:
+        return {name: [float(v) for v in getattr(self, name)]
+                for name in ("train_loss", "validation_loss", "learning_rate")}
+
+
+@dataclass
+class TrainedDEERNet:
+    """A trained network with the configuration and history that produced it.
+
+    Attributes
+    ----------
+    model : DEERNet
+        The network, in evaluation mode.
+    config : DEERNetConfig
+        Its training configuration.
+    history : TrainingHistory
+        Losses per epoch.
+    train_time_s : float
+        Wall-clock time of the training run (when it was trained, not when loaded).
+    from_cache : bool
+        Whether the weights were loaded from the cache.
+    """
+
+    model: DEERNet
+    config: DEERNetConfig
+    history: TrainingHistory
+    train_time_s: float
+    from_cache: bool = False
+
+    def data(self, split: str) -> DEERSimulation:
+        """The simulated ``"train"``, ``"validation"`` or ``"test"`` set of the config."""
+        return deernet_data(self.config, split)
+
+    def predict(self, signals) -> np.ndarray:
+        """Predicted distributions (unit-maximum scale), shape (n, 256), for signals (n, 256)."""
+        return _predict(self.model, signals)
+
+
+def _split_seed(seed: int, split: str) -> int:
+    """Independent 63-bit seed for one split (or the weights/batch order) of a config seed."""
+    index = {"train": 0, "validation": 1, "test": 2, "weights": 3, "batches": 4}[split]
+    return int(np.random.SeedSequence([seed, index]).generate_state(2, np.uint64)[0] >> 1)
+
+
+def deernet_data(config: DEERNetConfig, split: str) -> DEERSimulation:
+    """The simulated data set ``split`` of a configuration, regenerated from its seed.
+
+    Parameters
+    ----------
+    config : DEERNetConfig
+        Configuration (sizes and seed).
+    split : {"train", "validation", "test"}
+        The training set, the validation set monitored during training, or the
+        held-out test set used only for evaluation.
+
+    Returns
+    -------
+    DEERSimulation
+        ``config.n_train``, ``n_validation`` or ``n_test`` examples; the three
+        sets come from independent seeds derived from ``config.seed``.
+    """
+    if not isinstance(config, DEERNetConfig):
+        raise ValueError(f"config must be a DEERNetConfig, got {type(config).__name__}")
+    if split not in DATA_SPLITS:
+        raise ValueError(f"split must be one of {DATA_SPLITS}, got {split!r}")
+    n = {"train": config.n_train, "validation": config.n_validation,
+         "test": config.n_test}[split]
+    return simulate(n, seed=_split_seed(config.seed, split))
+
+
+@contextlib.contextmanager
+def _single_thread():
+    """Run torch on one intra-op thread (deterministic, and fastest for these small
+    products on a shared machine), restoring the previous setting afterwards."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def _as_float32_tensor(array: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))
+
+
+def _config_from(config: DEERNetConfig | None, overrides: dict) -> DEERNetConfig:
+    config = DEERNetConfig() if config is None else config
+    if not isinstance(config, DEERNetConfig):
+        raise ValueError(f"config must be a DEERNetConfig, got {type(config).__name__}")
+    unknown = set(overrides) - {f.name for f in dataclasses.fields(DEERNetConfig)}
+    if unknown:
+        raise ValueError(f"unknown DEERNetConfig fields: {sorted(unknown)}")
+    return dataclasses.replace(config, **overrides)
+
+
+def train_deernet(config: DEERNetConfig | None = None, *, progress: bool = True,
+                  **overrides) -> TrainedDEERNet:
+    """Train a DEERNet on simulated data, reproducibly on a CPU.
+
+    Parameters
+    ----------
+    config : DEERNetConfig, optional
+        Training configuration (default: ``DEERNetConfig()``).
+    progress : bool, keyword-only
+        Show a tqdm progress bar over epochs with the current losses.
+    **overrides
+        Fields of ``DEERNetConfig`` replacing those of ``config``, e.g.
+        ``train_deernet(n_train=64, epochs=2, seed=1)``.
+
+    Returns
+    -------
+    TrainedDEERNet
+        The network (evaluation mode), the configuration and the loss history.
+
+    Notes
+    -----
+    The recipe of Amey et al. (2021): mean squared error between the predicted and
+    true distributions (unit-maximum scale), Adam with learning rate 0.01 halved
+    every 5 epochs, 50 epochs. Determinism: the data come from seeded NumPy
+    generators, the initial weights and the batch order from private
+    ``torch.Generator`` objects, and torch runs on one thread (restored
+    afterwards) with deterministic algorithms, so the same configuration gives the
+    same weights bit for bit on the same machine and torch build.
+    """
+    config = _config_from(config, overrides)
+    train = deernet_data(config, "train")
+    validation = deernet_data(config, "validation")
+    X, Y = _as_float32_tensor(train.signals), _as_float32_tensor(train.distributions)
+    X_val = _as_float32_tensor(validation.signals)
+    Y_val = _as_float32_tensor(validation.distributions)
+    del train, validation
+
+    model = DEERNet(hidden_activation=config.hidden_activation, n_hidden=config.n_hidden,
+                    seed=_split_seed(config.seed, "weights"))
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.halve_every,
+                                               gamma=0.5)
+    batches = torch.Generator().manual_seed(_split_seed(config.seed, "batches"))
+    losses = {"train_loss": [], "validation_loss": [], "learning_rate": []}
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    start = time.perf_counter()
+    try:
+        torch.use_deterministic_algorithms(True)
+        with _single_thread():
+            bar = tqdm(range(config.epochs), desc="Training DEERNet", unit="epoch",
+                       disable=not progress)
+            for _ in bar:
+                losses["learning_rate"].append(optimiser.param_groups[0]["lr"])
+                model.train()
+                order = torch.randperm(X.shape[0], generator=batches)
+                total = 0.0
+                for first in range(0, X.shape[0], config.batch_size):
+                    index = order[first:first + config.batch_size]
+                    optimiser.zero_grad(set_to_none=True)
+                    loss = nn.functional.mse_loss(model(X[index]), Y[index])
+                    loss.backward()
+                    optimiser.step()
+                    total += loss.item() * index.numel()
+                schedule.step()
+                model.eval()
+                with torch.no_grad():
+                    val = nn.functional.mse_loss(model(X_val), Y_val).item()
+                losses["train_loss"].append(total / X.shape[0])
+                losses["validation_loss"].append(val)
+                bar.set_postfix(train=f"{losses['train_loss'][-1]:.2e}", val=f"{val:.2e}")
+    finally:
+        torch.use_deterministic_algorithms(deterministic)
+    elapsed = time.perf_counter() - start
+    model.eval()
+    history = TrainingHistory(**{k: np.asarray(v) for k, v in losses.items()})
+    return TrainedDEERNet(model=model, config=config, history=history, train_time_s=elapsed)
+
+
+def _cache_directory() -> Path:
+    override = os.environ.get(_CACHE_ENV)
+    if override:
+        return Path(override).expanduser()
+    package = Path(__file__).resolve().parent
+    checkout = package.parent
+    if (checkout / "pyproject.toml").is_file() and (
+            (checkout / ".git").exists() or (checkout / "_toc.yml").is_file()):
+        return checkout / ".cache" / "descramble_lib"
+    return Path.home() / ".cache" / "descramble_lib"
+
+
+def deernet_cache_path(config: DEERNetConfig) -> Path:
+    """File that holds (or will hold) the trained weights of ``config``.
+
+    The folder is ``$DESCRAMBLE_LIB_CACHE`` if set, else ``<checkout>/.cache/descramble_lib``
+    when the library runs from a source checkout (git-ignored), else
+    ``~/.cache/descramble_lib``. The file name carries :meth:`DEERNetConfig.key`.
+    """
+    if not isinstance(config, DEERNetConfig):
+        raise ValueError(f"config must be a DEERNetConfig, got {type(config).__name__}")
+    return _cache_directory() / f"deernet-{config.hidden_activation}-{config.key()}.pt"
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path):
+    """Exclusive advisory lock on ``path`` (so concurrent processes train only once)."""
+    try:
+        import fcntl
+    except ImportError:                     # not POSIX: atomic writes still protect the file
+        yield
+        return
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _save(trained: TrainedDEERNet, path: Path) -> None:
+    """Write the weights and metadata atomically (temporary file, then rename)."""
+    from . import __version__
+    payload = {
+        "state_dict": trained.model.state_dict(),
+        "config": dataclasses.asdict(trained.config),
+        "history": trained.history.as_dict(),
+        "train_time_s": float(trained.train_time_s),
+        "library_version": __version__,
+        "torch_version": str(torch.__version__),
+    }
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            torch.save(payload, stream)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _load(path: Path, config: DEERNetConfig) -> TrainedDEERNet | None:
+    """The cached network of ``config``, or None if the file is absent or unusable."""
+    if not path.is_file():
+        return None
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+        if payload["config"] != dataclasses.asdict(config):
+            return None
+        model = DEERNet(hidden_activation=config.hidden_activation, n_hidden=config.n_hidden)
+        model.load_state_dict(payload["state_dict"])
+        history = TrainingHistory(**{k: np.asarray(v) for k, v in payload["history"].items()})
+        train_time = float(payload["train_time_s"])
+    except Exception as error:              # unreadable or foreign file: say so, then retrain
+        warnings.warn(f"ignoring unusable cached DEERNet {path}: {error!r}", stacklevel=3)
+        return None
+    model.eval()
+    return TrainedDEERNet(model=model, config=config, history=history,
+                          train_time_s=train_time, from_cache=True)
+
+
+def pretrained_deernet(hidden_activation: str = "tanh", *, config: DEERNetConfig | None = None,
+                       progress: bool = True) -> TrainedDEERNet:
+    """A trained DEERNet, trained on first use and then loaded from the cache.
+
+    Parameters
+    ----------
+    hidden_activation : {"tanh", "sigmoid", "relu"}
+        Hidden activation of the default configuration.
+    config : DEERNetConfig, keyword-only, optional
+        Full configuration; its ``hidden_activation`` must agree with the argument.
+    progress : bool, keyword-only
+        Show the training progress bar (only when training is needed).
+
+    Returns
+    -------
+    TrainedDEERNet
+        Network, configuration, history; ``from_cache`` tells whether it was loaded.
+
+    Notes
+    -----
+    The weights live in :func:`deernet_cache_path` (keyed by the configuration, the
+    recipe and the library version), written atomically under a file lock, so
+    several processes can ask at once and a clean clone retrains from scratch.
+    """
+    _check_activation(hidden_activation)
+    if config is None:
+        config = DEERNetConfig(hidden_activation=hidden_activation)
+    elif not isinstance(config, DEERNetConfig):
+        raise ValueError(f"config must be a DEERNetConfig, got {type(config).__name__}")
+    elif config.hidden_activation != hidden_activation:
+        raise ValueError(f"config.hidden_activation={config.hidden_activation!r} differs from "
+                         f"hidden_activation={hidden_activation!r}")
+    path = deernet_cache_path(config)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(path.with_name(path.name + ".lock")):
+        trained = _load(path, config)
+        if trained is None:
+            trained = train_deernet(config, progress=progress)
+            _save(trained, path)
+    return trained
+
+
+def _unwrap(model) -> DEERNet:
+    if isinstance(model, TrainedDEERNet):
+        return model.model
+    if not isinstance(model, DEERNet):
+        raise ValueError(f"model must be a DEERNet or TrainedDEERNet, got {type(model).__name__}")
+    return model
+
+
+def layer_weights(model, layer: int) -> tuple[np.ndarray, np.ndarray]:
+    """Weights and bias of layer 1 or 2 as float64 arrays.
+
+    Parameters
+    ----------
+    model : DEERNet or TrainedDEERNet
+    layer : {1, 2}
+
+    Returns
+    -------
+    W : ndarray, shape (d, m)
+        ``W1`` (80, 256) or ``W2`` (256, 80).
+    b : ndarray, shape (d,)
+    """
+    model = _unwrap(model)
+    if layer not in (1, 2) or isinstance(layer, bool):
+        raise ValueError(f"layer must be 1 or 2, got {layer!r}")
+    linear = model.layer1 if layer == 1 else model.layer2
+    return (linear.weight.detach().numpy().astype(np.float64),
+            linear.bias.detach().numpy().astype(np.float64))
+
+
+def preactivations(model, X, layer: int) -> np.ndarray:
+    """Preactivation data ``S = W Z + b 1^T`` of layer 1 or 2, in float64.
+
+    Parameters
+    ----------
+    model : DEERNet or TrainedDEERNet
+    X : array_like, shape (n, 256)
+        Input signals, **one example per row** (as in :class:`DEERSimulation`).
+    layer : {1, 2}
+        Layer 1: ``Z = X^T`` (the signals as columns). Layer 2: ``Z = f1(W1 X^T + b1)``,
+        the hidden activations.
+
+    Returns
+    -------
+    S : ndarray, shape (d, n)
+        **One example per column** (the orientation of the descrambling chapters):
+        d = 80 for layer 1, d = 256 for layer 2. The bias is included and nothing
+        is centred.
+    """
+    model = _unwrap(model)
+    if layer not in (1, 2) or isinstance(layer, bool):
+        raise ValueError(f"layer must be 1 or 2, got {layer!r}")
+    X = as_finite_matrix(X, "X")
+    if X.shape[1] != model.layer1.in_features:
+        raise ValueError(f"X must have shape (n, {model.layer1.in_features}) (one signal per "
+                         f"row), got {X.shape}")
+    W1, b1 = layer_weights(model, 1)
+    S = W1 @ X.T + b1[:, None]
+    if layer == 2:
+        W2, b2 = layer_weights(model, 2)
+        S = W2 @ _NUMPY_ACTIVATIONS[model.hidden_activation](S) + b2[:, None]
+    return S
+
+
+def _predict(model: DEERNet, signals) -> np.ndarray:
+    signals = as_finite_matrix(signals, "signals")
+    if signals.shape[1] != model.layer1.in_features:
+        raise ValueError(f"signals must have shape (n, {model.layer1.in_features}), "
+                         f"got {signals.shape}")
+    with torch.no_grad(), _single_thread():
+        return model(_as_float32_tensor(signals)).numpy().astype(np.float64)

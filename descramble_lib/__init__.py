@@ -43,3 +43,28 @@ __all__ += [
     "logit_difference", "project_to_boundary", "train_moons_classifier",
     "plot_boundary_curve", "plot_boundary_panel", "plot_projections", "plot_two_classes",
 ]
+
+# DEER and DEERNet: physics, the two-layer network, the Tikhonov baseline.
+from .constants import DIPOLAR_ANGULAR_RAD_PER_US_NM3, DIPOLAR_CONSTANT_MHZ_NM3
+from .deer import (SIMULATION_RANGES, DEERSimulation, background, dipolar_kernel,
+                   distance_grid, distribution_error, simulate, time_grid, trapezoid_weights,
+                   unit_area)
+from .deernet import (DEERNet, DEERNetConfig, TrainedDEERNet, TrainingHistory,
+                      deernet_cache_path, deernet_data, layer_weights, preactivations,
+                      pretrained_deernet, train_deernet)
+from .plotting import (plot_deer_examples, plot_dipolar_kernel, plot_distribution_estimates,
+                       plot_error_distributions, plot_singular_values, plot_training_history)
+from .regularisation import (TikhonovResult, gcv_tikhonov, second_difference_operator,
+                             tikhonov, tikhonov_deer)
+
+__all__ += [
+    "DIPOLAR_ANGULAR_RAD_PER_US_NM3", "DIPOLAR_CONSTANT_MHZ_NM3",
+    "SIMULATION_RANGES", "DEERSimulation", "background", "dipolar_kernel", "distance_grid",
+    "distribution_error", "simulate", "time_grid", "trapezoid_weights", "unit_area",
+    "DEERNet", "DEERNetConfig", "TrainedDEERNet", "TrainingHistory", "deernet_cache_path",
+    "deernet_data", "layer_weights", "preactivations", "pretrained_deernet", "train_deernet",
+    "plot_deer_examples", "plot_dipolar_kernel", "plot_distribution_estimates",
+    "plot_error_distributions", "plot_singular_values", "plot_training_history",
+    "TikhonovResult", "gcv_tikhonov", "second_difference_operator", "tikhonov",
+    "tikhonov_deer",
+]

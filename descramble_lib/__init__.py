@@ -44,6 +44,34 @@ __all__ += [
     "plot_boundary_curve", "plot_boundary_panel", "plot_projections", "plot_two_classes",
 ]
 
+# Theory chapters: large-data limit, isotropic data, linear networks, convolutions (3-6).
+from .circulant import (circulant_matrix, conv1d_matrix, fourier_permutation_descrambler,
+                        gain_order, is_circulant, real_fourier_gains)
+from .comparison import (align_in_blocks, block_subspace_angles, davis_kahan_bound,
+                         descrambler_distance, fourier_blocks, tie_blocks)
+from .linear_nets import (LinearNetTraining, aligned_initialisation, input_output_correlation,
+                          mode_strengths, random_initialisation, smg_mode_strength,
+                          train_linear_net)
+from .permutations import PermutationDescrambling, descramble_permutation, spectral_order
+from .plotting import (plot_curves, plot_matrices, plot_mode_strengths, plot_rate,
+                       plot_rows)
+from .signal_recovery import (blurred_observations, gaussian_blur_matrix,
+                              smooth_random_signals)
+from .whitening import isotropic_inputs, whiten
+
+__all__ += [
+    "circulant_matrix", "conv1d_matrix", "fourier_permutation_descrambler", "gain_order",
+    "is_circulant", "real_fourier_gains",
+    "align_in_blocks", "block_subspace_angles", "davis_kahan_bound", "descrambler_distance",
+    "fourier_blocks", "tie_blocks",
+    "LinearNetTraining", "aligned_initialisation", "input_output_correlation",
+    "mode_strengths", "random_initialisation", "smg_mode_strength", "train_linear_net",
+    "PermutationDescrambling", "descramble_permutation", "spectral_order",
+    "plot_curves", "plot_matrices", "plot_mode_strengths", "plot_rate", "plot_rows",
+    "blurred_observations", "gaussian_blur_matrix", "smooth_random_signals",
+    "isotropic_inputs", "whiten",
+]
+
 # DEER and DEERNet: physics, the two-layer network, the Tikhonov baseline.
 from .constants import DIPOLAR_ANGULAR_RAD_PER_US_NM3, DIPOLAR_CONSTANT_MHZ_NM3
 from .deer import (SIMULATION_RANGES, DEERSimulation, background, dipolar_kernel,

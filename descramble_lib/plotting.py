@@ -373,3 +373,147 @@ def plot_error_distributions(errors: Mapping[str, np.ndarray], *, ax=None, title
 __all__ += ["plot_dipolar_kernel", "plot_singular_values", "plot_deer_examples",
             "plot_training_history", "plot_distribution_estimates",
             "plot_error_distributions"]
+
+
+# --------------------------------------------------------------------------- theory chapters
+# Convergence rates, stacked curves, learning curves and rows of matrix images
+# (large-data limit, isotropic data, linear networks, convolution layers).
+
+
+def plot_rate(n: np.ndarray, values: np.ndarray, *, rate: float | None = -0.5, ax=None,
+              label: str = "", reference_label: str | None = None, color: str = "tab:blue"):
+    """Log-log plot of repeated measurements against sample size, with a reference slope.
+
+    Parameters
+    ----------
+    n : ndarray, shape (k,)
+        Sample sizes.
+    values : ndarray, shape (k, repeats)
+        Measurements (> 0) at each size; the median is drawn as a line and the
+        10-90 % range as a band.
+    rate : float or None
+        Exponent of the reference line ``c n^rate``, drawn through the median at
+        the largest ``n``; ``None`` draws no reference line.
+    """
+    ax = _axis(ax)
+    n, values = np.asarray(n, dtype=float), np.asarray(values, dtype=float)
+    median = np.median(values, axis=1)
+    low, high = np.quantile(values, [0.1, 0.9], axis=1)
+    ax.fill_between(n, low, high, color=color, alpha=0.2, linewidth=0)
+    ax.loglog(n, median, "o-", color=color, label=label or "median")
+    if rate is not None:
+        ax.loglog(n, median[-1] * (n / n[-1]) ** rate, "k--", lw=1,
+                  label=reference_label or rf"$\propto n^{{{rate:g}}}$")
+    ax.set_xlabel("number of samples $n$")
+    ax.legend()
+    return ax
+
+
+def plot_rows(Y: np.ndarray, *, rows: Sequence[int] | None = None, x: np.ndarray | None = None,
+              labels: Sequence[str] | None = None, ax=None, title: str = "",
+              spacing: float | None = None, xlabel: str = ""):
+    """Selected rows of a matrix as curves stacked with a vertical offset, top row on top.
+
+    Parameters
+    ----------
+    Y : ndarray, shape (rows, cols)
+    rows : sequence of int, optional
+        Rows to draw (default all).
+    x : ndarray, shape (cols,), optional
+        Horizontal coordinate (default the column index).
+    labels : sequence of str, optional
+        One label per drawn row, listed top to bottom in a legend right of the axes.
+    spacing : float, optional
+        Vertical offset between curves (default twice the largest absolute value).
+    """
+    ax = _axis(ax)
+    Y = np.asarray(Y, dtype=float)
+    rows = list(range(Y.shape[0])) if rows is None else list(rows)
+    x = np.arange(Y.shape[1]) if x is None else np.asarray(x)
+    spacing = spacing or 2.0 * float(np.max(np.abs(Y[rows]))) or 1.0
+    for position, row in enumerate(rows):
+        offset = -position * spacing
+        line, = ax.plot(x, Y[row] + offset,
+                        label=None if labels is None else labels[position])
+        ax.axhline(offset, color=line.get_color(), lw=0.5, alpha=0.5)
+    if labels is not None:
+        ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize="small",
+                  frameon=False)
+    ax.set_yticks([])
+    ax.set_xlabel(xlabel)
+    ax.set_title(title)
+    return ax
+
+
+def plot_curves(x: np.ndarray, curves: Mapping[str, np.ndarray], *, ax=None, xlabel: str = "",
+                ylabel: str = "", title: str = "", logy: bool = False, style: str = "-",
+                styles: Mapping[str, dict] | None = None):
+    """Several labelled curves ``{label: y}`` against one ``x`` (all shape ``(k,)``).
+
+    ``style`` is a matplotlib format string for every curve; ``styles`` maps some
+    labels to keyword arguments of ``ax.plot`` (e.g. ``{"data": {"color": "0.6"}}``).
+    """
+    ax = _axis(ax)
+    styles = styles or {}
+    for label, y in curves.items():
+        fmt = () if label in styles else (style,)
+        (ax.semilogy if logy else ax.plot)(x, y, *fmt, label=label, **styles.get(label, {}))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    if len(curves) > 1:
+        ax.legend(fontsize="small")
+    return ax
+
+
+def plot_mode_strengths(t: np.ndarray, measured: np.ndarray, predicted: np.ndarray | None = None,
+                        *, ax=None, markers: Sequence[float] = (), title: str = "",
+                        xlabel: str = "gradient steps $t$"):
+    """Mode strengths over training: measured (solid) and predicted (dashed black).
+
+    Parameters
+    ----------
+    t : ndarray, shape (k,)
+        Times of the records.
+    measured : ndarray, shape (k, modes)
+        Measured strengths ``a_i(t)``.
+    predicted : ndarray, shape (k, modes), optional
+        Analytic strengths at the same times.
+    markers : sequence of float
+        Times marked with dotted vertical lines (e.g. snapshots).
+    """
+    ax = _axis(ax)
+    handles = [ax.plot(t, measured, lw=2)[0]]
+    names = ["trained network"]
+    if predicted is not None:
+        handles.append(ax.plot(t, predicted, "k--", lw=1)[0])
+        names.append("SMG theory")
+    for time_ in markers:
+        ax.axvline(time_, color="0.5", ls=":", lw=1)
+    ax.legend(handles, names, fontsize="small", loc="best")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("mode strength $a_i$")
+    ax.set_title(title)
+    return ax
+
+
+def plot_matrices(matrices: Sequence[np.ndarray], *, axes, titles: Sequence[str] | None = None,
+                  shared_limits: bool = False, colorbar: bool = False, **kwargs):
+    """A row of :func:`plot_matrix` images, one per axis in ``axes``.
+
+    ``shared_limits=True`` uses one symmetric colour range for all panels, so
+    their magnitudes can be compared (e.g. snapshots during training).
+    """
+    axes = np.ravel(axes)
+    if len(axes) != len(matrices):
+        raise ValueError(f"got {len(matrices)} matrices for {len(axes)} axes")
+    if shared_limits:
+        limit = max(float(np.max(np.abs(matrix))) for matrix in matrices) or 1.0
+        kwargs.update(vmin=-limit, vmax=limit, symmetric=False)
+    titles = titles or [""] * len(matrices)
+    for matrix, ax, title in zip(matrices, axes, titles):
+        plot_matrix(matrix, ax=ax, title=title, colorbar=colorbar, **kwargs)
+    return axes
+
+
+__all__ += ["plot_rate", "plot_rows", "plot_curves", "plot_mode_strengths", "plot_matrices"]

@@ -1,0 +1,80 @@
+"""Isotropic (whitened) input data.
+
+Theorem 2 and the linear-network theory assume inputs whose uncentred second
+moment is a multiple of the identity, ``X X^T = c I``. This module builds such
+data exactly and whitens given data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.linalg
+
+from ._validation import as_finite_matrix, check_positive_int
+
+__all__ = ["isotropic_inputs", "whiten"]
+
+
+def isotropic_inputs(m: int, n: int, *, c: float = 1.0,
+                     rng: np.random.Generator) -> np.ndarray:
+    """Random inputs with ``X X^T = c I`` exactly (up to rounding).
+
+    Parameters
+    ----------
+    m : int
+        Input dimension.
+    n : int
+        Number of samples, ``n >= m``.
+    c : float
+        The positive constant of ``X X^T = c I``.
+    rng : numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    X : ndarray, shape (m, n)
+        ``sqrt(c)`` times ``m`` orthonormal rows of a Haar-random ``n x n``
+        orthogonal matrix; no bias row, not centred.
+    """
+    m = check_positive_int(m, "m")
+    n = check_positive_int(n, "n")
+    if n < m:
+        raise ValueError(f"isotropic inputs need n >= m samples, got n = {n} < m = {m}")
+    if not (np.isfinite(c) and c > 0):
+        raise ValueError(f"c must be a finite positive number, got {c!r}")
+    Q, R = np.linalg.qr(rng.standard_normal((n, m)))
+    Q = Q * np.sign(np.diag(R))
+    return np.sqrt(c) * Q.T
+
+
+def whiten(X, *, rcond: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+    """ZCA-whiten data so that its uncentred second moment is the identity.
+
+    Parameters
+    ----------
+    X : array_like, shape (m, n)
+        Data, one sample per column, ``n >= m``.
+    rcond : float
+        Raise if the smallest eigenvalue of ``X X^T / n`` is below ``rcond``
+        times the largest (the data do not span ``R^m``).
+
+    Returns
+    -------
+    X_white : ndarray, shape (m, n)
+        ``Z X`` with ``X_white X_white^T / n = I``.
+    Z : ndarray, shape (m, m)
+        The symmetric whitening matrix ``(X X^T / n)^{-1/2}``. A layer ``W``
+        acting on whitened inputs acts on raw inputs as ``W Z``.
+    """
+    X = as_finite_matrix(X, "X")
+    m, n = X.shape
+    if n < m:
+        raise ValueError(f"whitening needs n >= m samples, got n = {n} < m = {m}")
+    moment = X @ X.T / n
+    eigenvalues, vectors = scipy.linalg.eigh(moment)
+    if eigenvalues[0] <= rcond * eigenvalues[-1]:
+        raise ValueError(
+            f"X X^T / n is singular to rcond = {rcond:g} (eigenvalues {eigenvalues[0]:.3e} "
+            f"... {eigenvalues[-1]:.3e}); the data cannot be whitened")
+    Z = (vectors / np.sqrt(eigenvalues)) @ vectors.T
+    return Z @ X, Z

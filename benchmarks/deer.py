@@ -11,7 +11,7 @@ Prints, in Markdown:
    for DEERNet, the Tikhonov-GCV baseline (given the true background and
    modulation depth) and the trivial predictor.
 
-Run ``python benchmarks/deer.py`` from the repository root (about 2-4 minutes on
+Run ``python benchmarks/deer.py`` from the repository root (about 1-3 minutes on
 2 cores). ``--cached`` loads the network from the cache (or trains it once) instead
 of timing a fresh training run. The load average is printed at the start and at the
 end, so a run on a busy machine can be recognised.

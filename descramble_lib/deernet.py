@@ -452,16 +452,18 @@ def _load(path: Path, config: DEERNetConfig) -> TrainedDEERNet | None:
                           train_time_s=train_time, from_cache=True)
 
 
-def pretrained_deernet(hidden_activation: str = "tanh", *, config: DEERNetConfig | None = None,
+def pretrained_deernet(hidden_activation: str | None = None, *,
+                       config: DEERNetConfig | None = None,
                        progress: bool = True) -> TrainedDEERNet:
     """A trained DEERNet, trained on first use and then loaded from the cache.
 
     Parameters
     ----------
-    hidden_activation : {"tanh", "sigmoid", "relu"}
-        Hidden activation of the default configuration.
+    hidden_activation : {"tanh", "sigmoid", "relu"}, optional
+        Hidden activation of the default configuration (tanh if omitted). With
+        ``config`` it may be omitted, or must agree with ``config.hidden_activation``.
     config : DEERNetConfig, keyword-only, optional
-        Full configuration; its ``hidden_activation`` must agree with the argument.
+        Full configuration (default: ``DEERNetConfig(hidden_activation=...)``).
     progress : bool, keyword-only
         Show the training progress bar (only when training is needed).
 
@@ -476,12 +478,13 @@ def pretrained_deernet(hidden_activation: str = "tanh", *, config: DEERNetConfig
     recipe and the library version), written atomically under a file lock, so
     several processes can ask at once and a clean clone retrains from scratch.
     """
-    _check_activation(hidden_activation)
+    if hidden_activation is not None:
+        _check_activation(hidden_activation)
     if config is None:
-        config = DEERNetConfig(hidden_activation=hidden_activation)
+        config = DEERNetConfig(hidden_activation=hidden_activation or "tanh")
     elif not isinstance(config, DEERNetConfig):
         raise ValueError(f"config must be a DEERNetConfig, got {type(config).__name__}")
-    elif config.hidden_activation != hidden_activation:
+    elif hidden_activation not in (None, config.hidden_activation):
         raise ValueError(f"config.hidden_activation={config.hidden_activation!r} differs from "
                          f"hidden_activation={hidden_activation!r}")
     path = deernet_cache_path(config)

@@ -146,6 +146,8 @@ def test_pretrained_rejects_mismatched_activation():
     with pytest.raises(ValueError):
         pretrained_deernet("relu", config=TINY)
     with pytest.raises(ValueError):
+        pretrained_deernet(config="tanh")
+    with pytest.raises(ValueError):
         pretrained_deernet("swish")
 
 

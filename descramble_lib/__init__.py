@@ -9,7 +9,8 @@ Modules, one concept each:
 """
 
 from .brockett import brockett_bound, brockett_cost, singular_values_padded
-from .operators import (fourier_basis, fourier_wavenumbers, second_derivative_matrix,
+from .operators import (first_derivative_matrix, fourier_basis, fourier_pair_rotation,
+                        fourier_wavenumbers, second_derivative_matrix, smoothness_eigenvalues,
                         smoothness_operator)
 from .orthogonal import (cayley, cayley_curve, fix_determinant, orthogonality_error,
                          random_orthogonal, reorthonormalise)
@@ -29,6 +30,7 @@ __version__ = "0.1.0"
 __all__ = [
     "brockett_bound", "brockett_cost", "singular_values_padded",
     "fourier_basis", "fourier_wavenumbers", "second_derivative_matrix", "smoothness_operator",
+    "first_derivative_matrix", "fourier_pair_rotation", "smoothness_eigenvalues",
     "cayley", "cayley_curve", "fix_determinant", "orthogonality_error", "random_orthogonal",
     "reorthonormalise",
     "FIGURE1_STRATEGIES", "METHODS", "Descrambling", "cayley_descent", "descramble",

@@ -14,11 +14,49 @@ import scipy.linalg
 from ._validation import check_positive_int
 
 __all__ = [
+    "first_derivative_matrix",
     "second_derivative_matrix",
+    "smoothness_eigenvalues",
+    "fourier_pair_rotation",
     "smoothness_operator",
     "fourier_wavenumbers",
     "fourier_basis",
 ]
+
+
+def first_derivative_matrix(d: int) -> np.ndarray:
+    """Periodic Fourier spectral first-derivative matrix on ``d`` points (``fourdif(d, 1)``).
+
+    Parameters
+    ----------
+    d : int
+        Number of grid points on ``[0, 2 pi)``, odd or even.
+
+    Returns
+    -------
+    D1 : ndarray, shape (d, d)
+        Antisymmetric circulant matrix with, for ``k = 1, ..., d - 1`` and
+        ``h = 2 pi / d``, entries ``D1[j + k, j] = (-1)^k / (2 tan(k h / 2))``
+        (even ``d``) or ``(-1)^k / (2 sin(k h / 2))`` (odd ``d``), zero diagonal.
+
+    Notes
+    -----
+    On the Fourier modes its eigenvalues are ``i k`` for ``|k| < d / 2``. For even
+    ``d`` the alternating (Nyquist) mode ``(-1)^j`` is mapped to zero, because
+    its derivative is not representable on the grid; so ``D1^T D1`` has
+    eigenvalues ``k^2`` except a second zero for that mode.
+    """
+    d = check_positive_int(d, "d")
+    if d == 1:
+        return np.zeros((1, 1))
+    offsets = np.arange(1, d)
+    half_angle = offsets * np.pi / d
+    column = np.zeros(d)
+    if d % 2 == 0:
+        column[1:] = 0.5 * (-1.0) ** offsets / np.tan(half_angle)
+    else:
+        column[1:] = 0.5 * (-1.0) ** offsets / np.sin(half_angle)
+    return scipy.linalg.toeplitz(column, -column)
 
 
 def second_derivative_matrix(d: int) -> np.ndarray:
@@ -84,6 +122,44 @@ def fourier_wavenumbers(d: int) -> np.ndarray:
     d = check_positive_int(d, "d")
     index = np.arange(d)
     return (index + 1) // 2
+
+
+def smoothness_eigenvalues(d: int) -> np.ndarray:
+    """Eigenvalues ``k^4`` of ``D^T D`` in the ascending order of :func:`fourier_basis`, shape ``(d,)``."""
+    return fourier_wavenumbers(d).astype(float) ** 4
+
+
+def fourier_pair_rotation(d: int, k: int, angle: float) -> np.ndarray:
+    """Rotation by ``angle`` (radians) inside the cos/sin pair of wavenumber ``k``.
+
+    Written in the coordinates of :func:`fourier_basis`: the identity except the
+    2 x 2 block on columns ``2k - 1`` (cosine) and ``2k`` (sine). ``T R T^T`` is the
+    same rotation in grid coordinates; it commutes with ``D^T D``, which is why
+    descramblers are unique only up to such rotations.
+
+    Parameters
+    ----------
+    d : int
+        Size of the basis.
+    k : int
+        Wavenumber with a cos/sin pair: ``1 <= k`` and ``2k < d``.
+    angle : float
+        Rotation angle in radians.
+
+    Returns
+    -------
+    R : ndarray, shape (d, d)
+    """
+    d = check_positive_int(d, "d")
+    k = check_positive_int(k, "k")
+    if 2 * k >= d:
+        raise ValueError(f"wavenumber k = {k} has no cos/sin pair on d = {d} points (need 2k < d)")
+    if not np.isfinite(angle):
+        raise ValueError(f"angle must be finite, got {angle!r}")
+    R = np.eye(d)
+    pair = [2 * k - 1, 2 * k]
+    R[np.ix_(pair, pair)] = [[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]]
+    return R
 
 
 def fourier_basis(d: int) -> np.ndarray:

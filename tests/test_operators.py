@@ -46,3 +46,38 @@ def test_bad_size_raises(bad):
     """Non-integer or non-positive sizes raise ValueError."""
     with pytest.raises(ValueError, match="d must be"):
         dl.second_derivative_matrix(bad)
+
+
+@given(st.integers(2, 40))
+def test_first_derivative_spectrum(d):
+    """D1^T D1 has eigenvalues k^2, with the Nyquist mode sent to 0 for even d."""
+    D1 = dl.first_derivative_matrix(d)
+    np.testing.assert_allclose(D1, -D1.T, atol=1e-13)
+    k = dl.fourier_wavenumbers(d).astype(float)
+    if d % 2 == 0:
+        k[-1] = 0.0
+    np.testing.assert_allclose(np.linalg.eigvalsh(D1.T @ D1), np.sort(k**2), atol=1e-9 * d**2)
+
+
+@pytest.mark.parametrize("d", [15, 16])
+def test_first_derivative_of_trigonometric_polynomial(d):
+    """D1 differentiates cos(3x) + sin(2x) exactly."""
+    x = 2 * np.pi * np.arange(d) / d
+    np.testing.assert_allclose(dl.first_derivative_matrix(d) @ (np.cos(3 * x) + np.sin(2 * x)),
+                               -3 * np.sin(3 * x) + 2 * np.cos(2 * x), atol=1e-12)
+
+
+@given(st.integers(3, 30), st.floats(-7, 7))
+def test_pair_rotation_commutes_with_smoothness(d, angle):
+    """T R T^T is orthogonal and commutes with D^T D."""
+    T = dl.fourier_basis(d)
+    rotation = T @ dl.fourier_pair_rotation(d, 1, angle) @ T.T
+    A = dl.smoothness_operator(d)
+    np.testing.assert_allclose(rotation.T @ rotation, np.eye(d), atol=1e-12)
+    np.testing.assert_allclose(rotation @ A, A @ rotation, atol=1e-9 * np.abs(A).max())
+
+
+def test_pair_rotation_rejects_unpaired_wavenumber():
+    """The Nyquist wavenumber of even d has no pair."""
+    with pytest.raises(ValueError, match="no cos/sin pair"):
+        dl.fourier_pair_rotation(8, 4, 0.1)

@@ -290,9 +290,9 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
     return P, np.array(history), False, f"max_iter = {max_iter} reached"
 
 
-def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False,
-               precondition: bool = True, max_iter: int = 1000, tol: float = 1e-10, grad_tol: float = 1e-10,
-               ) -> Descrambling:
+def descramble(S, A=None, *, method: str | None = None, P0=None, rescale: bool = False,
+               precondition: bool | None = None, max_iter: int = 1000, tol: float = 1e-10, grad_tol: float = 1e-10,
+               loss: Callable | None = None) -> Descrambling:
     """Find the orthogonal descrambler of a layer's preactivations.
 
     Minimises ``eta(P) = tr(A P S S^T P^T)`` over ``P`` in O(d); with the default
@@ -306,8 +306,9 @@ def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False
     A : array_like, shape (d, d), optional
         Symmetric cost matrix. Default: ``D^T D`` with ``D`` from
         :func:`~descramble_lib.second_derivative_matrix`.
-    method : {"eig", "cayley"}
+    method : {"eig", "cayley"}, optional
         Closed form ``T U^T`` of Lemma 1, or Cayley projected gradient descent.
+        Default ``"eig"``, and ``"cayley"`` with ``loss=`` (the only method there).
     P0 : array_like, shape (d, d), or {"identity", "eigenbasis"}, optional
         Start of ``"cayley"`` (default the identity). ``"eigenbasis"`` is the
         warm start ``T`` (eigenvectors of ``A``) with its last column negated if
@@ -318,13 +319,14 @@ def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False
         ``P0`` the start is ``P~ = I``, i.e. ``P = T`` (strategy (c) of the paper).
         The preconditioned descent always runs in these coordinates; its
         iterates are those of the original coordinates mapped by ``T^T``.
-    precondition : bool
-        ``"cayley"`` only: scale the search direction by the diagonal of the
-        Hessian in ``A``'s eigenbasis (:func:`eigenbasis_preconditioner`). Plain
-        Wen–Yin descent (``False``, the paper's strategies) stalls at relative
-        gaps of 1e-2 to 1e-6 after 1000 iterations because the curvature spans
-        ``(d/2)^4`` times the spread of the data energies; the preconditioned
-        descent reaches rounding level in tens to hundreds of iterations.
+    precondition : bool, optional
+        ``"cayley"`` only (default True; not available with ``loss=``): scale
+        the search direction by the diagonal of the Hessian in ``A``'s
+        eigenbasis (:func:`eigenbasis_preconditioner`). Plain Wen–Yin descent
+        (``False``, the paper's strategies) stalls at relative gaps of 1e-2 to
+        1e-6 after 1000 iterations because the curvature spans ``(d/2)^4``
+        times the spread of the data energies; the preconditioned descent
+        reaches rounding level in tens to hundreds of iterations.
     max_iter : int
         Iteration budget of ``"cayley"``.
     tol : float
@@ -332,6 +334,15 @@ def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False
     grad_tol : float
         ``"cayley"`` stops once the Riemannian gradient norm has fallen by this
         factor.
+    loss : callable, optional
+        A general loss ``loss(P, S) -> scalar torch tensor`` (``P`` of shape
+        ``(d, d)``, ``S`` of shape ``(d, n)``, both float64 tensors) minimised
+        instead of the Brockett cost, by plain Cayley descent with autograd
+        gradients from ``P0`` (``"identity"`` or an orthogonal array); see
+        :mod:`~descramble_lib.general_losses`. ``A``, ``rescale``,
+        ``precondition=True`` and ``method="eig"`` do not apply (ValueError), nor
+        does ``tol``; ``bound``, ``gap`` and ``relative_gap`` are NaN because no
+        bound is known.
 
     Returns
     -------
@@ -350,6 +361,13 @@ def descramble(S, A=None, *, method: str = "eig", P0=None, rescale: bool = False
     The four strategies of Figure 1 are ``descramble(S, **FIGURE1_STRATEGIES[k])``
     for ``k`` in ``"abcd"``.
     """
+    if loss is not None:  # general losses: torch autograd, in their own module
+        from .general_losses import _descramble_with_loss
+        return _descramble_with_loss(S, loss, A=A, method=method, P0=P0, rescale=rescale,
+                                     precondition=precondition, max_iter=max_iter,
+                                     grad_tol=grad_tol)
+    method = "eig" if method is None else method
+    precondition = True if precondition is None else precondition
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
     max_iter = check_positive_int(max_iter, "max_iter", minimum=0)

@@ -98,3 +98,20 @@ __all__ += [
     "TikhonovResult", "gcv_tikhonov", "second_difference_operator", "tikhonov",
     "tikhonov_deer",
 ]
+
+# Using descrambling: your own torch layer, general losses, the digits example (chapter 8).
+from .digits import (DIGIT_IMAGE_SHAPE, DigitsData, DigitsTraining, digits_data, digits_mlp,
+                     train_digits_mlp)
+from .general_losses import autograd_cost, brockett_loss, smoothness_loss, sparsity_loss
+from .layers import (LayerDescrambling, descramble_layer, find_linear_layer,
+                     layer_preactivations, linear_layer_names, neuron_axis_spectrum)
+from .plotting import plot_neuron_axis_spectrum, plot_weight_tiles, weight_tiles
+
+__all__ += [
+    "DIGIT_IMAGE_SHAPE", "DigitsData", "DigitsTraining", "digits_data", "digits_mlp",
+    "train_digits_mlp",
+    "autograd_cost", "brockett_loss", "smoothness_loss", "sparsity_loss",
+    "LayerDescrambling", "descramble_layer", "find_linear_layer", "layer_preactivations",
+    "linear_layer_names", "neuron_axis_spectrum",
+    "plot_neuron_axis_spectrum", "plot_weight_tiles", "weight_tiles",
+]

@@ -517,3 +517,100 @@ def plot_matrices(matrices: Sequence[np.ndarray], *, axes, titles: Sequence[str]
 
 
 __all__ += ["plot_rate", "plot_rows", "plot_curves", "plot_mode_strengths", "plot_matrices"]
+
+
+# --------------------------------------------------------------------------- your own network
+# Rows of a weight matrix as small images (e.g. 8 x 8 digit filters), and the energy of a
+# matrix along its neuron axis, for the chapter "Descramble your own network".
+
+
+def weight_tiles(weights: np.ndarray, image_shape: Sequence[int], *, n_cols: int = 8,
+                 normalise: str = "row", gap: int = 1) -> np.ndarray:
+    """Arrange the rows of ``weights`` as images in one mosaic, row 0 at the top left.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (n_rows, h * w)
+        One image per row, pixels in row-major order.
+    image_shape : (int, int)
+        ``(h, w)`` of one image.
+    n_cols : int
+        Images per mosaic row.
+    normalise : {"row", "global"}
+        ``"row"`` divides each image by its own largest absolute value (patterns of weak
+        rows stay visible); ``"global"`` by the largest absolute value of all rows.
+    gap : int
+        Pixels of NaN (drawn blank) between images.
+
+    Returns
+    -------
+    ndarray, shape (rows * (h + gap) - gap, n_cols * (w + gap) - gap)
+        Values in [-1, 1] and NaN in the gaps and unused tiles.
+    """
+    weights = np.asarray(weights, dtype=float)
+    h, w = (int(size) for size in image_shape)
+    if weights.ndim != 2 or weights.shape[1] != h * w:
+        raise ValueError(f"weights must have shape (n_rows, {h * w}) for images of shape "
+                         f"{(h, w)}, got {weights.shape}")
+    if normalise not in ("row", "global"):
+        raise ValueError(f"normalise must be 'row' or 'global', got {normalise!r}")
+    if n_cols < 1 or gap < 0:
+        raise ValueError(f"need n_cols >= 1 and gap >= 0, got {n_cols} and {gap}")
+    if normalise == "row":
+        scale = np.max(np.abs(weights), axis=1, keepdims=True)
+    else:
+        scale = np.full((weights.shape[0], 1), np.max(np.abs(weights)))
+    scaled = weights / np.where(scale > 0, scale, 1.0)
+    n_rows = -(-weights.shape[0] // n_cols)
+    mosaic = np.full((n_rows * (h + gap) - gap, n_cols * (w + gap) - gap), np.nan)
+    for index, row in enumerate(scaled):
+        top, left = (index // n_cols) * (h + gap), (index % n_cols) * (w + gap)
+        mosaic[top:top + h, left:left + w] = row.reshape(h, w)
+    return mosaic
+
+
+def plot_weight_tiles(weights: np.ndarray, image_shape: Sequence[int], *, ax=None,
+                      n_cols: int = 8, normalise: str = "row", title: str = "",
+                      numbers: bool = True, cmap: str = "RdBu_r"):
+    """Show the rows of ``weights`` (shape ``(n_rows, h * w)``) as a mosaic of images.
+
+    Each image is one neuron's incoming weights; red is positive, blue negative, white
+    zero (see :func:`weight_tiles` for ``n_cols`` and ``normalise``). ``numbers`` writes
+    each row's index in the corner of its tile.
+    """
+    ax = _axis(ax)
+    mosaic = weight_tiles(weights, image_shape, n_cols=n_cols, normalise=normalise)
+    colour_map = plt.get_cmap(cmap).with_extremes(bad="white")
+    ax.imshow(mosaic, cmap=colour_map, vmin=-1, vmax=1, interpolation="nearest")
+    h, w = image_shape
+    if numbers:
+        for index in range(np.asarray(weights).shape[0]):
+            ax.text((index % n_cols) * (w + 1) - 0.4, (index // n_cols) * (h + 1) - 0.4,
+                    str(index), fontsize=6, va="top", ha="left", color="0.2")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(title)
+    return ax
+
+
+def plot_neuron_axis_spectrum(spectra: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
+                              ax=None, title: str = ""):
+    """Energy share per neuron-axis wavenumber, one curve per matrix.
+
+    Parameters
+    ----------
+    spectra : mapping of label to (k, share)
+        E.g. ``{"W": neuron_axis_spectrum(W), "P W": neuron_axis_spectrum(P @ W)}``, with
+        ``k`` of shape ``(K,)`` and ``share`` of shape ``(K,)`` summing to 1.
+    """
+    ax = _axis(ax)
+    for label, (k, share) in spectra.items():
+        ax.plot(k, share, "o-", ms=3, label=label)
+    ax.set_xlabel("wavenumber $k$ along the neuron axis")
+    ax.set_ylabel("share of $\\|\\cdot\\|_F^2$")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return ax
+
+
+__all__ += ["weight_tiles", "plot_weight_tiles", "plot_neuron_axis_spectrum"]

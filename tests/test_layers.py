@@ -1,0 +1,176 @@
+"""Tests of ``descramble_layer``: preactivations from a forward hook, P W and P b, input checks."""
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import descramble_lib as dl
+
+
+def small_mlp(seed=0, dtype=torch.float64, bias=True):
+    """Linear(5, 7) - tanh - Linear(7, 6, bias) - ReLU - Linear(6, 2), from a seeded generator."""
+    generator = torch.Generator().manual_seed(seed)
+    model = nn.Sequential(nn.Linear(5, 7, dtype=dtype), nn.Tanh(),
+                          nn.Linear(7, 6, bias=bias, dtype=dtype), nn.ReLU(),
+                          nn.Linear(6, 2, dtype=dtype))
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator, dtype=dtype))
+    return model
+
+
+class Encoder(nn.Module):
+    """A nested model whose Linear layers have dotted names and see (n, t, m) inputs."""
+
+    def __init__(self):
+        super().__init__()
+        self.block = nn.ModuleDict({"fc": nn.Linear(3, 4, dtype=torch.float64)})
+        self.dropout = nn.Dropout(0.5)
+
+    def forward(self, x):
+        return self.block["fc"](self.dropout(x))
+
+
+def test_first_layer_preactivations_are_wx_plus_b(rng):
+    """S equals W X^T + b for the first layer, and the result holds P W and P b."""
+    model = small_mlp()
+    X = rng.standard_normal((40, 5))
+    result = dl.descramble_layer(model, "0", X)
+    W, b = model[0].weight.detach().numpy(), model[0].bias.detach().numpy()
+    np.testing.assert_allclose(result.S, W @ X.T + b[:, None], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(result.P, dl.descramble(result.S).P, atol=1e-12)
+    np.testing.assert_allclose(result.weights, result.P @ W, atol=1e-12)
+    np.testing.assert_allclose(result.bias, result.P @ b, atol=1e-12)
+    assert result.name == "0" and result.result.relative_gap < 1e-10
+
+
+def test_hidden_layer_sees_previous_activations(rng):
+    """A hidden Linear's preactivations are W2 tanh(W1 x + b1) (no bias here: bias is None)."""
+    model = small_mlp(bias=False)
+    X = rng.standard_normal((25, 5))
+    result = dl.descramble_layer(model, model[2], X)
+    hidden = np.tanh(model[0].weight.detach().numpy() @ X.T
+                     + model[0].bias.detach().numpy()[:, None])
+    np.testing.assert_allclose(result.S, model[2].weight.detach().numpy() @ hidden, atol=1e-12)
+    assert result.b is None and result.bias is None and result.name == "2"
+
+
+def test_layer_by_name_or_module_agree(rng):
+    """Passing the module or its name gives the same descrambler."""
+    model = small_mlp()
+    X = torch.from_numpy(rng.standard_normal((30, 5)))
+    by_name = dl.descramble_layer(model, "2", X)
+    by_module = dl.descramble_layer(model, model[2], X)
+    np.testing.assert_array_equal(by_name.P, by_module.P)
+
+
+def test_descrambled_layer_reproduces_rotated_preactivations(rng):
+    """(P W) x + P b = P (W x + b): the descrambled layer gives the rotated preactivations."""
+    model = small_mlp()
+    X = rng.standard_normal((20, 5))
+    result = dl.descramble_layer(model, "0", X)
+    np.testing.assert_allclose(result.weights @ X.T + result.bias[:, None], result.P @ result.S,
+                               atol=1e-10)
+
+
+def test_batches_and_extra_axes_and_eval_mode(rng):
+    """Batched runs equal one run; extra input axes add columns; dropout is off; training flag restored."""
+    model = Encoder()
+    model.train()
+    X = rng.standard_normal((10, 6, 3))
+    name, S = dl.layer_preactivations(model, "block.fc", X, batch_size=3)
+    _, S_all = dl.layer_preactivations(model, "block.fc", X)
+    layer = model.block["fc"]
+    expected = layer.weight.detach().numpy() @ X.reshape(-1, 3).T + layer.bias.detach().numpy()[:, None]
+    assert name == "block.fc" and S.shape == (4, 60)
+    np.testing.assert_allclose(S, expected, atol=1e-12)   # no dropout
+    np.testing.assert_allclose(S, S_all, atol=1e-12)
+    assert model.training
+
+
+def test_float32_model_and_integer_inputs(rng):
+    """Float inputs are cast to a float32 layer; integer inputs reach the model unchanged (token ids)."""
+    name, S = dl.layer_preactivations(small_mlp(dtype=torch.float32), "0",
+                                      rng.standard_normal((15, 5)))
+    assert S.dtype == np.float64 and S.shape == (7, 15)
+    generator = torch.Generator().manual_seed(0)
+    embedding = nn.Embedding(10, 4)
+    with torch.no_grad():
+        embedding.weight.copy_(torch.randn(10, 4, generator=generator))
+    model = nn.Sequential(embedding, nn.Linear(4, 3))
+    tokens = rng.integers(0, 10, size=(6, 2))
+    _, S = dl.layer_preactivations(model, "1", tokens)
+    assert S.shape == (3, 12)
+
+
+def test_general_loss_passes_through(rng):
+    """loss= reaches descramble: the sparsity descrambler lowers ||P W||_1."""
+    model = small_mlp()
+    W = model[0].weight.detach().numpy()
+    result = dl.descramble_layer(model, "0", rng.standard_normal((30, 5)),
+                                 loss=dl.sparsity_loss(W), max_iter=200)
+    assert np.isnan(result.result.bound)
+    assert np.abs(result.weights).sum() <= np.abs(W).sum()
+
+
+def test_linear_layer_names():
+    """Every nn.Linear is listed by its dotted name, in order."""
+    assert dl.linear_layer_names(small_mlp()) == ["0", "2", "4"]
+    assert dl.linear_layer_names(Encoder()) == ["block.fc"]
+
+
+class Unused(nn.Module):
+    """Has a Linear that forward never calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.used = nn.Linear(3, 2, dtype=torch.float64)
+        self.unused = nn.Linear(3, 2, dtype=torch.float64)
+
+    def forward(self, x):
+        return self.used(x)
+
+
+@pytest.mark.parametrize("model, layer, inputs, message", [
+    ("not a model", "0", np.ones((3, 5)), "torch.nn.Module"),
+    (small_mlp(), "9", np.ones((3, 5)), r"no module named '9'.*\['0', '2', '4'\]"),
+    (small_mlp(), "1", np.ones((3, 5)), "is a Tanh, not an nn.Linear"),
+    (small_mlp(), nn.Linear(5, 7), np.ones((3, 5)), "not a submodule"),
+    (small_mlp(), 3, np.ones((3, 5)), "must be an nn.Linear"),
+    (small_mlp(), "0", np.ones((3, 4)), "cannot run on inputs of shape"),
+    (small_mlp(), "0", np.ones(5), "batch axis"),
+    (small_mlp(), "0", np.ones((0, 5)), "empty"),
+    (small_mlp(), "0", np.full((3, 5), np.nan), "NaN"),
+    (small_mlp(), "0", np.array([["a"] * 5]), "numeric"),
+    (small_mlp(), "0", np.ones((3, 5), dtype=int), "cannot run on inputs"),
+    (Unused(), "unused", np.ones((3, 3)), "never called"),
+])
+def test_bad_input_raises(model, layer, inputs, message):
+    """Wrong models, layers and inputs raise ValueError with a clear message."""
+    with pytest.raises(ValueError, match=message):
+        dl.descramble_layer(model, layer, inputs)
+
+
+def test_nonfinite_preactivations_raise():
+    """Weights that overflow to inf give a ValueError, not a silent NaN descrambler."""
+    model = small_mlp()
+    with torch.no_grad():
+        model[0].weight.fill_(1e308)
+    with pytest.raises(ValueError, match="NaN or inf"):
+        dl.descramble_layer(model, "0", np.ones((3, 5)))
+
+
+def test_neuron_axis_spectrum_shares(rng):
+    """Shares sum to 1; a Fourier row pattern puts all its energy at its wavenumber."""
+    for d in (7, 8):
+        k, share = dl.neuron_axis_spectrum(rng.standard_normal((d, 5)))
+        np.testing.assert_allclose(share.sum(), 1.0, rtol=1e-12)
+        assert k.tolist() == list(range(d // 2 + 1))
+        T, wavenumbers = dl.fourier_basis(d), dl.fourier_wavenumbers(d)
+        for column in range(d):
+            pattern = np.outer(T[:, column], rng.standard_normal(4))
+            _, share = dl.neuron_axis_spectrum(pattern)
+            np.testing.assert_allclose(share[wavenumbers[column]], 1.0, rtol=1e-10)
+    with pytest.raises(ValueError, match="zero"):
+        dl.neuron_axis_spectrum(np.zeros((4, 3)))

@@ -115,3 +115,10 @@ __all__ += [
     "linear_layer_names", "neuron_axis_spectrum",
     "plot_neuron_axis_spectrum", "plot_weight_tiles", "weight_tiles",
 ]
+
+# Theory chapters (second pass): eigenvalue gaps of index blocks, the signal prior and
+# the regularised pseudo-inverse of the signal-recovery task.
+from .comparison import block_gaps
+from .signal_recovery import regularised_pseudo_inverse, squared_exponential_covariance
+
+__all__ += ["block_gaps", "regularised_pseudo_inverse", "squared_exponential_covariance"]

@@ -5,7 +5,8 @@ A network ``y = W2 W1 x`` with ``W1`` of shape ``(h, m)`` and ``W2`` of shape
 ``L = (1 / 2n) sum_mu ||y_mu - W2 W1 x_mu||^2``. For whitened inputs
 (``X X^T / n = I``), balanced aligned initial weights and small learning rates,
 the strength of mode ``i`` of the input-output correlation
-``Sigma_yx = Y X^T / n = U S V^T`` follows a sigmoid (Saxe et al. 2014, 2019):
+``Sigma_yx = Y X^T / n = U_yx S_yx V_yx^T`` (singular values ``s_i``) follows a
+sigmoid (Saxe et al. 2014, 2019):
 ``a_i(t) = s_i / (1 + (s_i / a0 - 1) exp(-2 s_i t / tau))``.
 """
 
@@ -82,7 +83,8 @@ def aligned_initialisation(Sigma_yx, h: int, *, a0: float, rng: np.random.Genera
     Parameters
     ----------
     Sigma_yx : array_like, shape (p, m)
-        Input-output correlation ``U S V^T`` (SVD, ``s`` descending).
+        Input-output correlation ``U_yx S_yx V_yx^T`` (SVD, singular values
+        ``s_i`` descending).
     h : int
         Hidden width, ``h <= min(p, m)``.
     a0 : float
@@ -249,7 +251,7 @@ def mode_strengths(W1, W2, Sigma_yx, *, n_modes: int | None = None) -> np.ndarra
     W1 : array_like, shape (h, m) or (n_records, h, m)
     W2 : array_like, shape (p, h) or (n_records, p, h)
     Sigma_yx : array_like, shape (p, m)
-        Input-output correlation with SVD ``U S V^T``.
+        Input-output correlation with SVD ``U_yx S_yx V_yx^T``.
     n_modes : int, optional
         Number of leading modes (default ``h``).
 

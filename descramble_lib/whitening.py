@@ -15,7 +15,7 @@ from ._validation import as_finite_matrix, check_positive_int
 __all__ = ["isotropic_inputs", "whiten"]
 
 
-def isotropic_inputs(m: int, n: int, *, c: float = 1.0,
+def isotropic_inputs(m: int, n: int, *, c: float = 1.0, centred: bool = False,
                      rng: np.random.Generator) -> np.ndarray:
     """Random inputs with ``X X^T = c I`` exactly (up to rounding).
 
@@ -24,9 +24,13 @@ def isotropic_inputs(m: int, n: int, *, c: float = 1.0,
     m : int
         Input dimension.
     n : int
-        Number of samples, ``n >= m``.
+        Number of samples, ``n >= m`` (``n >= m + 1`` when ``centred``).
     c : float
         The positive constant of ``X X^T = c I``.
+    centred : bool
+        Also make every input coordinate average to zero over the samples,
+        ``X 1 = 0``, so that ``X X^T`` is ``n`` times the covariance as well as
+        the uncentred second moment.
     rng : numpy.random.Generator
         Source of randomness.
 
@@ -34,16 +38,29 @@ def isotropic_inputs(m: int, n: int, *, c: float = 1.0,
     -------
     X : ndarray, shape (m, n)
         ``sqrt(c)`` times ``m`` orthonormal rows of a Haar-random ``n x n``
-        orthogonal matrix; no bias row, not centred.
+        orthogonal matrix (orthogonal to the all-ones vector when ``centred``);
+        no bias row.
+
+    Raises
+    ------
+    ValueError
+        If ``m`` or ``n`` is not a positive integer, there are too few samples,
+        ``c`` is not finite and positive, or ``centred`` is not a bool.
     """
     m = check_positive_int(m, "m")
     n = check_positive_int(n, "n")
-    if n < m:
-        raise ValueError(f"isotropic inputs need n >= m samples, got n = {n} < m = {m}")
+    if not isinstance(centred, bool):
+        raise ValueError(f"centred must be True or False, got {centred!r}")
+    if n < m + centred:
+        needed = "n >= m + 1 samples for centred inputs" if centred else "n >= m samples"
+        raise ValueError(f"isotropic inputs need {needed}, got n = {n}, m = {m}")
     if not (np.isfinite(c) and c > 0):
         raise ValueError(f"c must be a finite positive number, got {c!r}")
-    Q, R = np.linalg.qr(rng.standard_normal((n, m)))
-    Q = Q * np.sign(np.diag(R))
+    columns = rng.standard_normal((n, m))
+    if centred:
+        columns = np.column_stack([np.ones(n), columns])
+    Q, R = np.linalg.qr(columns)
+    Q = (Q * np.sign(np.diag(R)))[:, int(centred):]
     return np.sqrt(c) * Q.T
 
 

@@ -100,3 +100,25 @@ def test_davis_kahan_bound_holds(d, size, seed):
     vectors, vectors_hat = (scipy.linalg.eigh(X)[1][:, ::-1] for X in (M, M_hat))
     sines = np.sin(dl.block_subspace_angles(vectors, vectors_hat, blocks))
     assert np.all(sines <= bound + 1e-12)
+
+
+def test_block_gaps():
+    """Each block's gap is the smaller distance to its neighbouring eigenvalues; inf if it has none."""
+    values = [5.0, 3.0, 3.0, 1.5, 1.0]
+    gaps = dl.block_gaps(values, [[0], [1, 2], [3], [4]])
+    np.testing.assert_allclose(gaps, [2.0, 1.5, 0.5, 0.5], rtol=1e-15)
+    np.testing.assert_array_equal(dl.block_gaps(values, [np.arange(5)]), [np.inf])
+    assert dl.block_gaps(values, [[0, 1], [2, 3, 4]])[0] == 0.0
+    with pytest.raises(ValueError, match="descending"):
+        dl.block_gaps([1.0, 2.0], [[0], [1]])
+
+
+def test_davis_kahan_bound_is_two_error_over_gap(rng):
+    """For a small perturbation the bound is 2 min(sqrt|I| ||E||_2, ||E||_F) / delta_I."""
+    M = np.diag([4.0, 2.0, 1.0, 0.5])
+    E = 1e-3 * rng.standard_normal((4, 4))
+    E = (E + E.T) / 2
+    blocks = [np.array([0]), np.array([1, 2]), np.array([3])]
+    error = np.array([min(np.sqrt(len(I)) * np.linalg.norm(E, 2), np.linalg.norm(E)) for I in blocks])
+    np.testing.assert_allclose(dl.davis_kahan_bound(M + E, M, blocks),
+                               2 * error / np.array([2.0, 0.5, 0.5]), rtol=1e-12)

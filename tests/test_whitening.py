@@ -23,6 +23,22 @@ def test_isotropic_inputs_rejects_bad_arguments(kwargs):
         dl.isotropic_inputs(rng=np.random.default_rng(0), **kwargs)
 
 
+@given(st.integers(1, 12), st.integers(1, 30), st.floats(1e-3, 1e3), st.integers(0, 2**32 - 1))
+def test_centred_isotropic_inputs(m, extra, c, seed):
+    """centred=True gives X X^T = c I and X 1 = 0 to rounding, for every n >= m + 1."""
+    X = dl.isotropic_inputs(m, m + extra, c=c, centred=True, rng=np.random.default_rng(seed))
+    assert X.shape == (m, m + extra)
+    np.testing.assert_allclose(X @ X.T, c * np.eye(m), atol=1e-12 * c)
+    np.testing.assert_allclose(X.sum(axis=1), 0, atol=1e-12 * np.sqrt(c * (m + extra)))
+
+
+@pytest.mark.parametrize("kwargs", [dict(m=5, n=5, centred=True), dict(m=2, n=5, centred=1)])
+def test_centred_isotropic_inputs_rejects_bad_arguments(kwargs):
+    """Centring needs n >= m + 1 samples, and centred must be a bool."""
+    with pytest.raises(ValueError):
+        dl.isotropic_inputs(rng=np.random.default_rng(0), **kwargs)
+
+
 def test_whiten_gives_identity_moment(rng):
     """Whitened data have X X^T / n = I, with a symmetric whitening matrix."""
     X = rng.standard_normal((6, 200)) * np.arange(1, 7)[:, None] + 3.0

@@ -25,16 +25,19 @@ def circulant_matrix(kernel, d: int) -> np.ndarray:
 
     Parameters
     ----------
-    kernel : array_like, shape (k,)
-        Filter taps, ``k`` odd and ``k <= d``.
+    kernel : array_like, shape (q,)
+        Filter taps, ``q`` odd and ``q <= d``; ``kernel[(q - 1) // 2]`` is the
+        centre tap.
     d : int
         Signal length.
 
     Returns
     -------
     C : ndarray, shape (d, d)
-        ``(C x)_i = sum_j kernel[j] x[(i + j - (k - 1) / 2) mod d]``: the output of
-        ``Conv1d(1, 1, k, padding=(k - 1) // 2, padding_mode="circular", bias=False)``.
+        ``(C x)_i = sum_j w_j x[(i + j) mod d]`` over the centred tap offsets
+        ``j = -(q - 1)/2 ... (q - 1)/2``, with ``w_j = kernel[j + (q - 1)/2]``: the
+        output of ``Conv1d(1, 1, q, padding=(q - 1) // 2,
+        padding_mode="circular", bias=False)``.
     """
     kernel = np.asarray(kernel, dtype=float)
     d = check_positive_int(d, "d")
@@ -74,7 +77,7 @@ def conv1d_matrix(layer: torch.nn.Conv1d, d: int) -> np.ndarray:
         outputs = layer(basis) - layer(torch.zeros_like(basis[:1]))
     if outputs.shape[-1] != d:
         raise ValueError(f"the layer maps length {d} to length {outputs.shape[-1]}; "
-                         "use padding (k - 1) / 2 with an odd kernel size k")
+                         "use padding (q - 1) / 2 with an odd kernel size q")
     return outputs[:, 0, :].numpy().astype(float).T
 
 
@@ -100,7 +103,8 @@ def real_fourier_gains(C) -> np.ndarray:
     -------
     g : ndarray, shape (d,)
         ``g_i = |lambda_k|`` for column ``i`` of :func:`~descramble_lib.fourier_basis`
-        (wavenumber ``k``): cos and sin of one ``k`` share a gain. ``C C^T`` has
+        (wavenumber ``k = k_i``; ``lambda_k`` the DFT of the first column of ``C``):
+        cos and sin of one ``k`` share a gain. ``C C^T`` has
         eigenvectors ``t_i`` with eigenvalues ``g_i^2``.
     """
     C = as_finite_matrix(C, "C")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from typing import Mapping
 
 import numpy as np
 import scipy.linalg
@@ -82,7 +83,23 @@ def _loss(A, M, order) -> float:
     return float(np.sum(A * M[np.ix_(order, order)]))
 
 
+def _check_starts(starts, d: int) -> dict:
+    if starts is None:
+        return {}
+    if not isinstance(starts, Mapping):
+        raise ValueError(f"starts must be a mapping of names to orders, got {type(starts).__name__}")
+    checked = {}
+    for name, order in starts.items():
+        order = np.asarray(order)
+        if (order.shape != (d,) or not np.issubdtype(order.dtype, np.integer)
+                or not np.array_equal(np.sort(order), np.arange(d))):
+            raise ValueError(f"start {name!r} must be a permutation of 0 ... {d - 1}")
+        checked[str(name)] = order.astype(int)
+    return checked
+
+
 def descramble_permutation(S, A=None, *, seed: int, n_random: int = 2,
+                           starts: Mapping[str, np.ndarray] | None = None,
                            refine: bool = True, maxiter: int = 100) -> PermutationDescrambling:
     """Find a neuron permutation minimising ``tr(A P S S^T P^T)`` (approximately).
 
@@ -114,7 +131,8 @@ def descramble_permutation(S, A=None, *, seed: int, n_random: int = 2,
     ------
     ValueError
         Bad ``S`` or ``A`` (as :func:`~descramble_lib.descramble`), a negative
-        ``n_random``, or a non-integer ``seed``.
+        ``n_random``, a non-integer ``seed``, or a start that is not a
+        permutation of ``0 ... d - 1`` or reuses a built-in start's name.
     """
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
         raise ValueError(f"seed must be an integer, got {seed!r}")
@@ -126,8 +144,12 @@ def descramble_permutation(S, A=None, *, seed: int, n_random: int = 2,
     problem = _make_problem(S, A)
     A, M, d = problem.A, problem.M, problem.M.shape[0]
     rng = np.random.default_rng(seed)
+    extra = _check_starts(starts, d)
     starts = {"identity": np.arange(d), "spectral": spectral_order(problem.S, A)}
     starts.update({f"random {i}": None for i in range(n_random)})
+    if set(extra) & set(starts):
+        raise ValueError(f"start names {sorted(set(extra) & set(starts))} are taken by built-in starts")
+    starts.update(extra)
     best_order, start_losses, n_iter = None, {}, 0
     for name, order in starts.items():
         options = dict(maxiter=maxiter, tol=1e-8, rng=rng,

@@ -44,6 +44,25 @@ def test_shuffled_low_pass_layer_is_restored(rng):
     assert len(steps) == 1 and steps[0] in (1, d - 1)
 
 
+def test_extra_start_is_used_and_never_made_worse(rng):
+    """A given start order is reported, and its result is no worse than the order itself."""
+    S = rng.standard_normal((7, 15))
+    order = rng.permutation(7)
+    result = dl.descramble_permutation(S, seed=0, n_random=0, starts={"mine": order})
+    assert list(result.start_losses) == ["identity", "spectral", "mine"]
+    A = dl.smoothness_operator(7)
+    assert result.start_losses["mine"] <= dl.brockett_cost(A, S, np.eye(7)[order]) * (1 + 1e-12)
+    assert result.loss == min(result.start_losses.values())
+
+
+@pytest.mark.parametrize("starts", [{"bad": [0, 1, 1, 2]}, {"short": [0, 1, 2]}, {"float": [0.0, 1.0, 2.0, 3.0]},
+                                    {"spectral": [0, 1, 2, 3]}, [[0, 1, 2, 3]]])
+def test_descramble_permutation_rejects_bad_starts(starts, rng):
+    """Starts that are not permutations, or that reuse a built-in name, raise ValueError."""
+    with pytest.raises(ValueError):
+        dl.descramble_permutation(rng.standard_normal((4, 6)), seed=0, starts=starts)
+
+
 def test_spectral_order_is_a_permutation(rng):
     """The spectral rounding returns each neuron once, for the default and a custom A."""
     S = rng.standard_normal((9, 20))

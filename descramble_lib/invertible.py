@@ -34,6 +34,8 @@ __all__ = [
     "project_to_boundary",
     "feature_importance",
     "inactive_subnets",
+    "importance_table",
+    "IMPORTANCE_METHODS",
 ]
 
 _FLOAT_DTYPES = (torch.float32, torch.float64)
@@ -457,43 +459,140 @@ def project_to_boundary(net: InvertibleNet, x):
     return _like(_project(net, xt), as_numpy)
 
 
-def feature_importance(net: InvertibleNet, x):
-    """Feature importance ``I_i = (df/dx_i)(x) (x_i - x_{p,i})`` (*reconstructed*).
+IMPORTANCE_METHODS = ("gradient", "path")
 
-    ``f`` is the logit difference ``logit_0 - logit_1`` (see :func:`logit_difference`),
-    its gradient is taken with torch autograd at ``x``, and ``x_p`` is
-    :func:`project_to_boundary`. The formula is a reconstruction of Zhuang et al. (2019)
-    from its description, not copied from their code: it is the first-order Taylor
-    estimate of ``f(x) - f(x_p) = f(x)`` split over the input coordinates, so
-    ``I_0 + I_1 ~ f(x)`` when ``x`` is close to the boundary.
+
+def _relu_inputs(net: InvertibleNet, x: torch.Tensor) -> list[torch.Tensor]:
+    """Inputs of every ReLU of ``net`` at the points ``x``, in the order they are computed.
+
+    Entry ``k`` has shape ``(n, width)``; a ReLU layer's input depends on the earlier ones only.
+    """
+    stages = []
+
+    def run(subnet: nn.Sequential, v: torch.Tensor) -> torch.Tensor:
+        for layer in subnet:
+            if isinstance(layer, nn.ReLU):
+                stages.append(v)
+            v = layer(v)
+        return v
+
+    z = _check_points(x, net.dtype)
+    for block in net.blocks:
+        y1 = z[:, :1] + run(block.F, z[:, 1:])
+        z = torch.cat([y1, z[:, 1:] + run(block.G, y1)], dim=1)
+    return stages
+
+
+def _segment_knots(net: InvertibleNet, start: torch.Tensor, step: torch.Tensor):
+    """Every kink of ``s -> f(start + s step)`` on ``[0, 1]``, for each row of ``start``.
+
+    Returns ``owner`` (row index) and ``s`` (position), sorted by row, then position, and
+    including ``s = 0`` and ``s = 1``. Between consecutive knots of a row, every ReLU input
+    is affine in ``s``. The ReLU layers are visited in the order they are computed: once the
+    kinks of all earlier layers are knots, the inputs of the next layer are affine between
+    knots, so their zero crossings are found exactly by linear interpolation.
+    """
+    n = len(start)
+    owner = torch.arange(n).repeat_interleave(2)
+    s = torch.tensor([0.0, 1.0], dtype=start.dtype).repeat(n)
+    n_stages = len(_relu_inputs(net, start[:1]))
+    for stage in range(n_stages):
+        order = np.lexsort((s.numpy(), owner.numpy()))
+        owner, s = owner[order], s[order]
+        pre = _relu_inputs(net, start[owner] + s[:, None] * step[owner])[stage]
+        a, b = pre[:-1], pre[1:]
+        row, unit = torch.nonzero((owner[1:] == owner[:-1])[:, None] & (a * b < 0),
+                                  as_tuple=True)
+        fraction = a[row, unit] / (a[row, unit] - b[row, unit])
+        owner = torch.cat([owner, owner[row]])
+        s = torch.cat([s, s[row] + fraction * (s[row + 1] - s[row])])
+    order = np.lexsort((s.numpy(), owner.numpy()))
+    return owner[order], s[order]
+
+
+def _gradient(net: InvertibleNet, x: torch.Tensor) -> torch.Tensor:
+    """Gradient of the logit difference at each row of ``x``, shape ``(n, 2)``."""
+    with torch.enable_grad():
+        xg = x.detach().clone().requires_grad_(True)
+        logits = net(xg)
+        (gradient,) = torch.autograd.grad((logits[:, 0] - logits[:, 1]).sum(), xg)
+    return gradient
+
+
+def _path_integral(net: InvertibleNet, start: torch.Tensor, step: torch.Tensor) -> torch.Tensor:
+    """``integral_0^1 grad f(start + s step) ds`` per row, exactly (``f`` is piecewise affine)."""
+    with torch.no_grad():
+        owner, s = _segment_knots(net, start, step)
+        cell = owner[1:] == owner[:-1]
+        left, right, row = s[:-1][cell], s[1:][cell], owner[1:][cell]
+        middle = 0.5 * (left + right)
+    gradient = _gradient(net, start[row] + middle[:, None] * step[row])
+    total = torch.zeros_like(start)
+    return total.index_add_(0, row, (right - left)[:, None] * gradient)
+
+
+def feature_importance(net: InvertibleNet, x, *, method: str = "gradient"):
+    """Feature importance of the decision at ``x`` relative to its projection ``x_p``.
 
     Parameters
     ----------
     net : InvertibleNet
     x : array_like or Tensor, shape (n, 2)
         Inputs in the network's dtype.
+    method : {"gradient", "path"}, keyword-only
+        ``"gradient"`` (default): ``I_i = (df/dx_i)(x) (x_i - x_{p,i})``, the
+        *reconstructed* importance of Zhuang et al. (2019). ``"path"``: integrated
+        gradients along the straight segment from ``x_p`` to ``x``,
+        ``I_i = (x_i - x_{p,i}) int_0^1 (df/dx_i)(x_p + s (x - x_p)) ds``.
 
     Returns
     -------
     importance : ndarray or Tensor, shape (n, 2)
         Same kind as ``x``; in logit units.
+
+    Notes
+    -----
+    ``f`` is the logit difference ``logit_0 - logit_1`` (see :func:`logit_difference`),
+    differentiated by torch autograd, and ``x_p`` is :func:`project_to_boundary`, so
+    ``f(x_p) = 0``. The gradient version is the first-order Taylor estimate of
+    ``f(x) - f(x_p) = f(x)`` split over the coordinates: ``I_0 + I_1 = f(x)`` exactly only
+    when ``f`` is affine along the segment. The path version always sums to
+    ``f(x) - f(x_p)`` (completeness: the fundamental theorem of calculus along the
+    segment). It is computed exactly, not by quadrature: ``f`` is piecewise affine along
+    the segment, its kinks are the zero crossings of the ReLU inputs, found layer by
+    layer, and the gradient is constant between kinks. The two versions agree whenever
+    the gradient is constant on the segment.
     """
+    if method not in IMPORTANCE_METHODS:
+        raise ValueError(f"method must be one of {IMPORTANCE_METHODS}, got {method!r}")
     xt, as_numpy = _as_points(x, net.dtype)
     x_p = _project(net, xt)
-    with torch.enable_grad():
-        xg = xt.detach().clone().requires_grad_(True)
-        logits = net(xg)
-        (gradient,) = torch.autograd.grad((logits[:, 0] - logits[:, 1]).sum(), xg)
-    return _like(gradient * (xt - x_p), as_numpy)
+    if method == "gradient":
+        return _like(_gradient(net, xt) * (xt - x_p), as_numpy)
+    return _like((xt - x_p) * _path_integral(net, x_p, xt - x_p), as_numpy)
 
 
 def inactive_subnets(net: InvertibleNet, x) -> int:
-    """Number of coupling functions ``F``, ``G`` whose output is exactly 0 at every input.
+    """Number of coupling functions ``F``, ``G`` that are constant on the data.
 
-    With the final ReLU, a subnet whose last pre-activation is negative on all the data
-    outputs 0 and gets no gradient: its block stays a (partial) identity for good.
-    ``x`` is an array or tensor of shape ``(n, 2)`` in the network's dtype; the count runs
-    over the ``2 * n_blocks`` subnets, evaluated where the data reach them.
+    A subnet is counted when its output takes one single value at every input it receives
+    from ``x``. That happens when all its hidden ReLUs are off on the data (the output is
+    then the last bias), or, with the final ReLU, when the last pre-activation is negative
+    on the data (the output is then 0). Such a subnet passes no gradient to the weights
+    before the dead ReLUs, and its half of the block is a constant shift; it can revive
+    only if the blocks before it move the data to where it is active.
+
+    Parameters
+    ----------
+    net : InvertibleNet
+    x : array_like or Tensor, shape (n, 2)
+        Inputs (e.g. the training data) in the network's dtype; each subnet is evaluated
+        where these inputs reach it.
+
+    Returns
+    -------
+    int
+        Count over the ``2 * n_blocks`` subnets.
     """
     z, _ = _as_points(x, net.dtype)
     count = 0
@@ -501,6 +600,38 @@ def inactive_subnets(net: InvertibleNet, x) -> int:
         for block in net.blocks:
             f = block.F(z[:, 1:])
             g = block.G(z[:, :1] + f)
-            count += int(not bool(torch.any(f != 0))) + int(not bool(torch.any(g != 0)))
+            count += int(bool(torch.all(f == f[0]))) + int(bool(torch.all(g == g[0])))
             z = block(z)
     return count
+
+
+def importance_table(net: InvertibleNet, x) -> tuple[list[str], list[list[float]]]:
+    """Rows of numbers that explain the decisions at ``x``, for a table in the book.
+
+    Parameters
+    ----------
+    net : InvertibleNet
+    x : array_like, shape (n, 2)
+        Inputs in the network's dtype.
+
+    Returns
+    -------
+    header : list of str
+        Column names (Markdown math): ``x_1, x_2, f(x), |x - x_p|`` (input units), then the
+        gradient importances ``I_1, I_2`` and their sum, then the path importances and
+        their sum (logit units).
+    rows : list of list of float
+        One row of ``len(header)`` numbers per input.
+    """
+    xt, _ = _as_points(x, net.dtype)
+    x_p = _project(net, xt)
+    distance = torch.linalg.vector_norm(xt - x_p, dim=1)
+    columns = [xt[:, 0], xt[:, 1], logit_difference(net, xt), distance]
+    for method in IMPORTANCE_METHODS:
+        importance = feature_importance(net, xt, method=method)
+        columns += [importance[:, 0], importance[:, 1], importance.sum(dim=1)]
+    header = ["$x_1$", "$x_2$", "$f(x)$", r"$\lVert x - x_p \rVert$",
+              "$I_1$", "$I_2$", "$I_1 + I_2$",
+              r"$I^{\mathrm{path}}_1$", r"$I^{\mathrm{path}}_2$",
+              r"$I^{\mathrm{path}}_1 + I^{\mathrm{path}}_2$"]
+    return header, torch.stack(columns, dim=1).tolist()

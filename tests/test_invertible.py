@@ -9,6 +9,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra.numpy import arrays
 
 import descramble_lib as dl
+from descramble_lib.invertible import importance_table
 
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-12}
 NUMPY_DTYPE = {torch.float32: np.float32, torch.float64: np.float64}
@@ -213,12 +214,86 @@ def test_equal_logit_weights_raise():
         dl.project_to_boundary(net, np.zeros((2, 2), np.float32))
 
 
-def test_inactive_subnets_counts_dead_units():
-    """A fresh network without final ReLU has no dead subnet; one zeroed subnet counts 1."""
-    net = dl.InvertibleNet(seed=0)
+def test_inactive_subnets_counts_constant_subnets():
+    """Fresh subnets are not constant; all-dead hidden ReLUs or a dead final ReLU count 1 each."""
     x = np.random.default_rng(0).uniform(-1, 2, (50, 2)).astype(np.float32)
+    net = dl.InvertibleNet(seed=0)
     assert dl.inactive_subnets(net, x) == 0
     with torch.no_grad():
-        net.blocks[2].F[2].weight.zero_()
-        net.blocks[2].F[2].bias.zero_()
+        net.blocks[2].F[0].weight.zero_()
+        net.blocks[2].F[0].bias.fill_(-1.0)       # every hidden ReLU of F is off
     assert dl.inactive_subnets(net, x) == 1
+    relu_net = dl.InvertibleNet(seed=0, final_relu=True)
+    before = dl.inactive_subnets(relu_net, x)
+    with torch.no_grad():
+        relu_net.blocks[1].G[2].bias.fill_(-100.0)   # final ReLU off everywhere
+    assert dl.inactive_subnets(relu_net, x) == before + 1
+
+
+def test_path_importance_is_complete(trained):
+    """Path importances add up to f(x) (float32 to 1e-4, float64 to 1e-10); gradient ones do not."""
+    net, x = trained.net, trained.x_test
+    f = dl.logit_difference(net, x)
+    np.testing.assert_allclose(dl.feature_importance(net, x, method="path").sum(axis=1), f,
+                               rtol=1e-5, atol=1e-4)
+    net64, x64 = copy.deepcopy(net).to(torch.float64), x.astype(np.float64)
+    path = dl.feature_importance(net64, x64, method="path")
+    np.testing.assert_allclose(path.sum(axis=1), dl.logit_difference(net64, x64), atol=1e-10)
+    gradient = dl.feature_importance(net64, x64)
+    assert np.max(np.abs(gradient.sum(axis=1) - dl.logit_difference(net64, x64))) > 1.0
+
+
+@given(seed=st.integers(0, 2**31 - 1), data=st.data())
+def test_path_importance_is_complete_for_random_networks(seed, data):
+    """Completeness holds for any network, not only the trained one (float64, 1e-10)."""
+    net = dl.InvertibleNet(dtype=torch.float64, seed=seed)
+    x = data.draw(points(torch.float64, max_n=20))
+    with torch.no_grad():
+        net.classifier.weight[0, 0] += 1.0       # keep w away from 0
+    path = dl.feature_importance(net, x, method="path")
+    np.testing.assert_allclose(path.sum(axis=1), dl.logit_difference(net, x), atol=1e-10)
+
+
+def test_path_importance_matches_quadrature(trained):
+    """The exact path integral agrees with a 4000-point midpoint rule to 5e-3 (float64)."""
+    net = copy.deepcopy(trained.net).to(torch.float64)
+    x = trained.x_test[:12].astype(np.float64)
+    x_p = dl.project_to_boundary(net, x)
+    s = (np.arange(4000) + 0.5) / 4000
+    along = torch.from_numpy((x_p[None] + s[:, None, None] * (x - x_p)[None]).reshape(-1, 2))
+    along.requires_grad_(True)
+    logits = net(along)
+    (gradient,) = torch.autograd.grad((logits[:, 0] - logits[:, 1]).sum(), along)
+    mean_gradient = gradient.numpy().reshape(len(s), -1, 2).mean(axis=0)
+    np.testing.assert_allclose(dl.feature_importance(net, x, method="path"),
+                               (x - x_p) * mean_gradient, rtol=0, atol=5e-3)
+
+
+def test_path_equals_gradient_for_affine_features():
+    """With F = G = 0 the feature map is the identity, f is affine, and both methods agree."""
+    net = dl.InvertibleNet(dtype=torch.float64, seed=4)
+    with torch.no_grad():
+        for block in net.blocks:
+            for subnet in (block.F, block.G):
+                subnet[2].weight.zero_()
+                subnet[2].bias.zero_()
+    x = np.random.default_rng(1).uniform(-3, 3, (30, 2))
+    np.testing.assert_allclose(dl.feature_importance(net, x, method="path"),
+                               dl.feature_importance(net, x), rtol=1e-12, atol=1e-12)
+
+
+def test_unknown_importance_method_raises(trained):
+    """An unknown method raises ValueError naming the choices."""
+    with pytest.raises(ValueError, match="gradient"):
+        dl.feature_importance(trained.net, trained.x_test[:3], method="taylor")
+
+
+def test_importance_table_rows(trained):
+    """One row per input, as many numbers as header names; path sums equal f(x)."""
+    x = trained.x_test[:5]
+    header, rows = importance_table(trained.net, x)
+    assert len(rows) == 5 and all(len(row) == len(header) == 10 for row in rows)
+    table = np.array(rows)
+    np.testing.assert_allclose(table[:, :2], x, rtol=0, atol=0)
+    np.testing.assert_allclose(table[:, 2], dl.logit_difference(trained.net, x), atol=1e-6)
+    np.testing.assert_allclose(table[:, -1], table[:, 2], rtol=1e-5, atol=1e-4)

@@ -20,8 +20,8 @@ from .solvers import (FIGURE1_STRATEGIES, METHODS, Descrambling, cayley_descent,
                       eigenbasis_preconditioner)
 from .invertible import (AdditiveCoupling, DecisionBoundary, InvertibleNet, MoonsTraining,
                          boundary_hyperplane, decision_boundary, feature_importance,
-                         inactive_subnets, logit_difference, project_to_boundary,
-                         train_moons_classifier)
+                         importance_table, inactive_subnets, logit_difference,
+                         project_to_boundary, train_moons_classifier, IMPORTANCE_METHODS)
 from .plotting import (plot_boundary_curve, plot_boundary_panel, plot_projections,
                        plot_two_classes)
 
@@ -41,6 +41,7 @@ __all__ = [
 # Invertible networks (chapter 7).
 __all__ += [
     "AdditiveCoupling", "DecisionBoundary", "InvertibleNet", "MoonsTraining",
+    "importance_table", "IMPORTANCE_METHODS",
     "boundary_hyperplane", "decision_boundary", "feature_importance", "inactive_subnets",
     "logit_difference", "project_to_boundary", "train_moons_classifier",
     "plot_boundary_curve", "plot_boundary_panel", "plot_projections", "plot_two_classes",

@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test book html clean
+.PHONY: install test book html browser-test clean
 
 install: $(STAMP)
 
@@ -29,6 +29,12 @@ book: $(STAMP)
 html: $(STAMP)
 	env -u MPLBACKEND $(BIN)/jupyter-book build . -W --keep-going
 	$(BIN)/python tools/check_site.py _build/html
+
+# A real browser (Debian's /usr/bin/chromium through Playwright) opens every page of the
+# built site with all non-local requests blocked; first a self-test on a broken page.
+browser-test: $(STAMP)
+	$(BIN)/python tools/browser_test.py --self-test
+	$(BIN)/python tools/browser_test.py _build/html
 
 clean:
 	rm -rf _build .cache

@@ -82,7 +82,7 @@ def test_theorem2_descrambled_weights(layer):
     predicted = dl.fourier_basis(d) @ np.diag(sigma) @ Vt[:d]
     aligned = dl.align_in_blocks(result.P @ W, predicted)
     np.testing.assert_allclose(aligned, predicted, atol=1e-9 * sigma[0])
-    omega = dl.fourier_wavenumbers(d) ** 4.0
+    omega = dl.smoothness_eigenvalues(d)
     np.testing.assert_allclose(result.loss, c * np.dot(omega, sigma**2), rtol=1e-9)
 
 

@@ -123,3 +123,27 @@ from .comparison import block_gaps
 from .signal_recovery import regularised_pseudo_inverse, squared_exponential_covariance
 
 __all__ += ["block_gaps", "regularised_pseudo_inverse", "squared_exponential_covariance"]
+
+# Reproducing the paper: Figures 1-4 and Table 1 on the trained DEERNet (chapters 9-13).
+from .deernet_analysis import (BAND_ROWS, SMOOTH_BASES, STRATEGIES, STRATEGY_LABELS,
+                               DEERNetExplanation, align_signs, band_mask, band_relative_norm,
+                               bandedness, descramble_deernet_layer, empirical_percentile,
+                               explain_deernet, magnitude_correlation,
+                               nested_subspace_overlaps, random_bandedness,
+                               scaled_singular_vectors, singular_subspace, smooth_basis,
+                               subspace_overlap, zero_frequency_contrast)
+from .plotting import (plot_descrambled_weights, plot_fourier_panel, plot_inner_product_map,
+                       plot_null_distribution)
+from .tables import markdown_table
+
+__all__ += [
+    "BAND_ROWS", "SMOOTH_BASES", "STRATEGIES", "STRATEGY_LABELS", "DEERNetExplanation",
+    "align_signs", "band_mask", "band_relative_norm", "bandedness", "descramble_deernet_layer",
+    "empirical_percentile", "explain_deernet", "magnitude_correlation",
+    "nested_subspace_overlaps", "random_bandedness",
+    "scaled_singular_vectors", "singular_subspace", "smooth_basis", "subspace_overlap",
+    "zero_frequency_contrast",
+    "plot_descrambled_weights", "plot_fourier_panel", "plot_inner_product_map",
+    "plot_null_distribution",
+    "markdown_table",
+]

@@ -48,6 +48,8 @@ _MAX_BACKTRACKS = 5
 _NONMONOTONE_WEIGHT = 0.85
 # Iterates are re-orthonormalised when max|P^T P - I| exceeds this.
 _ORTHOGONALITY_DRIFT = 1e-13
+# Consecutive steps that leave P unchanged before the descent gives up.
+_MAX_STALLED_STEPS = 3
 
 
 @dataclass
@@ -155,7 +157,7 @@ def _start_point(P0, problem: _Problem, in_eigenbasis: bool, rescale: bool) -> n
 
 
 def eigenbasis_preconditioner(omega: np.ndarray, M: np.ndarray, *,
-                              relative_shift: float = 1e-2,
+                              relative_shift: float = 1e-8,
                               ) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """Diagonal Hessian preconditioner of the Brockett cost ``tr(diag(omega) P M P^T)``.
 
@@ -169,25 +171,29 @@ def eigenbasis_preconditioner(omega: np.ndarray, M: np.ndarray, *,
     M : ndarray, shape (d, d)
         The data moment ``S S^T``.
     relative_shift : float
-        Regulariser added to the energy gaps, as a fraction of their mean.
+        Regulariser added to the energy gaps, as a fraction of the largest energy.
 
     Returns
     -------
     callable
         ``(W, P) -> W / h`` (elementwise) with
-        ``h_ij = (|omega_i - omega_j| + delta_omega) (|n_i - n_j| + delta_n)`` and
-        ``n = diag(P M P^T)`` the energy the current ``P`` puts on each mode.
+        ``h_ij = (|omega_i - omega_j| + delta_omega) (g_ij + delta_n)``, where
+        ``C = P M P^T`` is the data moment in the current coordinates and
+        ``g_ij = sqrt((C_ii - C_jj)^2 + 4 C_ij^2)`` the eigenvalue gap of its
+        ``2 x 2`` block on modes ``i`` and ``j``.
 
     Notes
     -----
-    At a critical point, where ``P M P^T`` is diagonal, rotating modes ``i`` and
-    ``j`` by a small angle ``theta`` raises the cost by
-    ``theta^2 (omega_j - omega_i) (n_i - n_j)``: ``h`` is the diagonal of the
-    Riemannian Hessian there. For ``A = D^T D`` the factors
-    ``omega_j - omega_i`` alone span ``1 ... (d/2)^4``; dividing them out lets the
+    At a critical point, where ``C`` is diagonal, rotating modes ``i`` and ``j``
+    by a small angle ``theta`` raises the cost by
+    ``theta^2 (omega_j - omega_i) (C_ii - C_jj)``: ``h`` is the diagonal of the
+    Riemannian Hessian there, and ``g_ij`` extends it to points where the
+    ``2 x 2`` block is not yet diagonal. For ``A = D^T D`` the factors
+    ``omega_j - omega_i`` alone span ``1 ... (d/2)^4``, and trained layers add
+    energies spanning many orders of magnitude; dividing both out lets the
     descent reach rounding level. ``delta_omega`` is the smallest gap between
-    distinct eigenvalues and ``delta_n = relative_shift * mean(n)``: they keep
-    ``h`` positive on repeated values, where the cost is flat.
+    distinct eigenvalues and ``delta_n = relative_shift * max(diag C)``: they
+    keep ``h`` positive on repeated values, where the cost is flat.
     """
     omega_gaps = np.abs(omega[:, None] - omega[None, :])
     spread = max(float(np.ptp(omega)), np.finfo(float).tiny)
@@ -195,10 +201,11 @@ def eigenbasis_preconditioner(omega: np.ndarray, M: np.ndarray, *,
     omega_factor = omega_gaps + (float(distinct.min()) if distinct.size else 1.0)
 
     def precondition(W: np.ndarray, P: np.ndarray) -> np.ndarray:
-        energies = np.sum((P @ M) * P, axis=1)
-        energy_shift = relative_shift * max(float(np.mean(energies)), np.finfo(float).tiny)
-        energy_factor = np.abs(energies[:, None] - energies[None, :]) + energy_shift
-        return W / (omega_factor * energy_factor)
+        moment = P @ M @ P.T
+        energies = np.diag(moment)
+        block_gaps = np.sqrt((energies[:, None] - energies[None, :]) ** 2 + 4 * moment**2)
+        energy_shift = relative_shift * max(float(energies.max()), np.finfo(float).tiny)
+        return W / (omega_factor * (block_gaps + energy_shift))
 
     return precondition
 
@@ -253,7 +260,7 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
     if initial_norm == 0:
         return P, np.array(history), True, "start is a critical point"
     tau = 0.1 / np.linalg.norm(search)
-    reference, weight = value, 1.0
+    reference, weight, stalled = value, 1.0, 0
     for _ in range(max_iter):
         P_old, direction_old = P, direction
         # d/dtau f(cay(tau/2 W~) P) at tau = 0 equals -<W, W~> / 2.
@@ -278,7 +285,13 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
         step, change = P - P_old, direction - direction_old
         curvature = abs(np.sum(step * change))
         if curvature == 0:
-            return P, np.array(history), True, "no progress possible (zero BB curvature)"
+            # The last step left P unchanged in floating point: restart the step length.
+            stalled += 1
+            if stalled == _MAX_STALLED_STEPS:
+                return P, np.array(history), False, "no progress: steps lost in rounding"
+            tau = 0.1 / max(np.linalg.norm(search), np.finfo(float).tiny)
+            continue
+        stalled = 0
         if len(history) % 2 == 0:
             tau = np.sum(step * step) / curvature
         else:
@@ -291,8 +304,8 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
 
 
 def descramble(S, A=None, *, method: str | None = None, P0=None, rescale: bool = False,
-               precondition: bool | None = None, max_iter: int = 1000, tol: float = 1e-10, grad_tol: float = 1e-10,
-               loss: Callable | None = None) -> Descrambling:
+               precondition: bool | None = None, max_iter: int = 1000, tol: float = 1e-10,
+               grad_tol: float | None = None, loss: Callable | None = None) -> Descrambling:
     """Find the orthogonal descrambler of a layer's preactivations.
 
     Minimises ``eta(P) = tr(A P S S^T P^T)`` over ``P`` in O(d); with the default
@@ -331,9 +344,10 @@ def descramble(S, A=None, *, method: str | None = None, P0=None, rescale: bool =
         Iteration budget of ``"cayley"``.
     tol : float
         ``"cayley"`` stops once the certified relative gap is at most ``tol``.
-    grad_tol : float
+    grad_tol : float, optional
         ``"cayley"`` stops once the Riemannian gradient norm has fallen by this
-        factor.
+        factor. Default 1e-14 for the Brockett cost, whose certified gap
+        (``tol``) is the better criterion, and 1e-10 with ``loss=``.
     loss : callable, optional
         A general loss ``loss(P, S) -> scalar torch tensor`` (``P`` of shape
         ``(d, d)``, ``S`` of shape ``(d, n)``, both float64 tensors) minimised
@@ -365,9 +379,10 @@ def descramble(S, A=None, *, method: str | None = None, P0=None, rescale: bool =
         from .general_losses import _descramble_with_loss
         return _descramble_with_loss(S, loss, A=A, method=method, P0=P0, rescale=rescale,
                                      precondition=precondition, max_iter=max_iter,
-                                     grad_tol=grad_tol)
+                                     grad_tol=1e-10 if grad_tol is None else grad_tol)
     method = "eig" if method is None else method
     precondition = True if precondition is None else precondition
+    grad_tol = 1e-14 if grad_tol is None else grad_tol
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
     max_iter = check_positive_int(max_iter, "max_iter", minimum=0)

@@ -147,3 +147,8 @@ __all__ += [
     "plot_null_distribution",
     "markdown_table",
 ]
+
+from .weight_statistics import (column_share, matched_row_cosines, participation_number,
+                                top_entry_share)
+
+__all__ += ["column_share", "matched_row_cosines", "participation_number", "top_entry_share"]

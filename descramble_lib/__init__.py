@@ -152,3 +152,14 @@ from .weight_statistics import (column_share, matched_row_cosines, participation
                                 top_entry_share)
 
 __all__ += ["column_share", "matched_row_cosines", "participation_number", "top_entry_share"]
+
+# Reproducing the paper, second pass: timing on a shared machine, the band-pass bound,
+# descrambler angles, the Figure 3 numbers against the kernel, and the shape of components.
+from .deernet_analysis import (band_norm_lower_bound, column_cosines, even_share,
+                               kernel_resemblance, low_frequency_angle,
+                               top_direction_alignment, zero_crossings)
+from .timing import Timing, best_time, blas_threads
+
+__all__ += ["band_norm_lower_bound", "column_cosines", "even_share", "kernel_resemblance",
+            "low_frequency_angle", "top_direction_alignment", "zero_crossings",
+            "Timing", "best_time", "blas_threads"]

@@ -4,15 +4,21 @@ The chapters "Reproducing the paper" descramble the trained two-layer DEERNet an
 measure what the paper shows in pictures:
 
 * Figures 1-2: how much of the descrambled weights ``P W1`` lies outside a central
-  band of neuron-axis frequencies (:func:`band_relative_norm`), whether the
-  time-axis zero frequency is a notch (:func:`zero_frequency_contrast`), and how
-  alike two Fourier magnitude images are (:func:`magnitude_correlation`);
-* Figure 3: scaled singular vectors (:func:`scaled_singular_vectors`) and how much
-  two subspaces share (:func:`singular_subspace`, :func:`subspace_overlap`);
+  band of neuron-axis frequencies (:func:`band_relative_norm`) and the least any
+  orthogonal ``P`` can leave there (:func:`band_norm_lower_bound`), whether the
+  time-axis zero frequency is a notch (:func:`zero_frequency_contrast`,
+  :func:`top_direction_alignment`), how alike two Fourier magnitude images are
+  (:func:`magnitude_correlation`), and how far apart two descramblers are modulo
+  their non-uniqueness (:func:`low_frequency_angle`);
+* Figure 3: scaled singular vectors (:func:`scaled_singular_vectors`), how much
+  two subspaces share (:func:`singular_subspace`, :func:`subspace_overlap`), and both
+  numbers against the DEER kernel at once (:func:`kernel_resemblance`);
 * Figure 4: smooth reference bases (:func:`smooth_basis`), how close an
   inner-product map is to banded (:func:`bandedness`), and the same number for
   random orthonormal vectors (:func:`random_bandedness`,
-  :func:`empirical_percentile`);
+  :func:`empirical_percentile`); the shape of single components
+  (:func:`zero_crossings`, :func:`even_share`) and their stability between two
+  samples (:func:`column_cosines`);
 * all of them at once for one network (:func:`explain_deernet`), to compare hidden
   activations.
 
@@ -29,15 +35,20 @@ import numpy as np
 from numpy.polynomial import chebyshev, legendre
 
 from ._validation import as_finite_matrix, check_positive_int
+from .comparison import block_subspace_angles, fourier_blocks
 from .deer import dipolar_kernel, distance_grid, time_grid
 from .deernet import layer_weights, preactivations
+from .operators import fourier_basis
 from .plotting import centred_fourier_magnitude
 from .solvers import FIGURE1_STRATEGIES, Descrambling, descramble
+from .timing import blas_threads
 
 __all__ = ["BAND_ROWS", "STRATEGIES", "STRATEGY_LABELS", "SMOOTH_BASES", "band_mask",
            "band_relative_norm", "zero_frequency_contrast", "magnitude_correlation",
            "scaled_singular_vectors", "singular_subspace", "subspace_overlap",
-           "nested_subspace_overlaps",
+           "nested_subspace_overlaps", "band_norm_lower_bound", "low_frequency_angle",
+           "top_direction_alignment", "kernel_resemblance", "zero_crossings", "even_share",
+           "column_cosines",
            "smooth_basis", "align_signs", "bandedness", "random_bandedness",
            "empirical_percentile", "descramble_deernet_layer", "DEERNetExplanation",
            "explain_deernet"]
@@ -105,7 +116,12 @@ def band_mask(n: int, *, half_width: int = 10, rows: str = "symmetric") -> np.nd
 
 
 def band_relative_norm(matrix, *, half_width: int = 10, rows: str = "symmetric") -> float:
-    """The paper's "relative norm": share of a matrix's 2-D spectrum outside the central band.
+    """The "relative norm" of Figure 2: share of a matrix's 2-D spectrum outside the central band.
+
+    The definition follows the rows of the paper's MATLAB code as described in the book's
+    sources (rows 1:30 and 50:80 of the shifted 80-row axis, ``rows="matlab"``), with a
+    symmetric variant. Despite the name it is a share of *squared* norms, not a ratio of
+    norms.
 
     Parameters
     ----------
@@ -120,7 +136,9 @@ def band_relative_norm(matrix, *, half_width: int = 10, rows: str = "symmetric")
         ``sum over out-of-band rows of |F|^2 / sum of |F|^2`` with
         ``F = fftshift(fft2(matrix))``, in [0, 1]. By Parseval's theorem this is the
         share of ``||matrix||_F^2`` carried by neuron-axis frequencies outside the band;
-        its square root is the ratio of Frobenius norms.
+        its square root is the ratio of Frobenius norms. For the symmetric rows and an
+        orthogonal ``P`` it is at least :func:`band_norm_lower_bound` of ``W`` when
+        ``matrix = P W``.
 
     Raises
     ------
@@ -134,6 +152,110 @@ def band_relative_norm(matrix, *, half_width: int = 10, rows: str = "symmetric")
         raise ValueError("matrix is zero: its relative norm is undefined")
     outside = band_mask(matrix.shape[0], half_width=half_width, rows=rows)
     return float(power[outside].sum()) / total
+
+
+def band_norm_lower_bound(W, *, half_width: int = 10) -> float:
+    """Smallest :func:`band_relative_norm` (symmetric rows) of ``P W`` over orthogonal ``P``.
+
+    Parameters
+    ----------
+    W : array_like, shape (d, m)
+        Weights, neurons first, e.g. the first layer ``W1`` (80 x 256).
+    half_width : int, keyword-only
+        The band ``|w1| < half_width`` along the neuron axis, 1 <= half_width <= d // 2.
+
+    Returns
+    -------
+    float
+        The share of ``||W||_F^2`` beyond the ``b = 2 half_width - 1`` largest singular
+        values of ``W`` (``sum_{i > b} sigma_i^2 / sum_i sigma_i^2``), in [0, 1].
+
+    Notes
+    -----
+    The ``b`` rows ``|w1| < half_width`` of the neuron-axis spectrum are the span of the
+    first ``b`` columns of the real Fourier basis ``T`` (the constant mode and the
+    cosine/sine pairs of wavenumbers ``1 ... half_width - 1``). So the in-band energy of
+    ``P W`` is the energy of ``W`` projected onto a ``b``-dimensional subspace, at most
+    the sum of its ``b`` largest ``sigma_i^2`` (Ky Fan), with equality for
+    ``P = T U_W^T``, ``U_W`` the left singular vectors of ``W``.
+    """
+    W = as_finite_matrix(W, "W")
+    half_width = _check_half_width(half_width, W.shape[0])
+    energy = np.linalg.svd(W, compute_uv=False) ** 2
+    total = float(energy.sum())
+    if total == 0:
+        raise ValueError("W is zero: its relative norm is undefined")
+    return float(energy[2 * half_width - 1:].sum()) / total
+
+
+def low_frequency_angle(P, reference, *, n_frequencies: int = 10) -> float:
+    """Mean largest principal angle, in degrees, between what two descramblers send to low frequencies.
+
+    Parameters
+    ----------
+    P, reference : array_like, shape (d, d)
+        Orthogonal descramblers of the same layer.
+    n_frequencies : int, keyword-only
+        Compare the wavenumbers ``k = 0 ... n_frequencies - 1`` (1 <= n_frequencies <=
+        d // 2 + 1).
+
+    Returns
+    -------
+    float
+        For each wavenumber ``k``, the largest principal angle between the data
+        directions that ``P`` and ``reference`` send to the Fourier modes of wavenumber
+        ``k`` (the columns of ``P^T T`` in that block of
+        :func:`~descramble_lib.fourier_blocks`); their mean over the ``n_frequencies``
+        lowest ``k``, in [0, 90] degrees. It ignores the non-uniqueness of descramblers:
+        signs and rotations inside each cosine/sine pair.
+    """
+    P = as_finite_matrix(P, "P")
+    reference = as_finite_matrix(reference, "reference")
+    d = P.shape[0]
+    if P.shape != (d, d) or reference.shape != (d, d):
+        raise ValueError(f"P and reference must be square of the same size, got {P.shape} "
+                         f"and {reference.shape}")
+    blocks = fourier_blocks(d)
+    n_frequencies = check_positive_int(n_frequencies, "n_frequencies")
+    if n_frequencies > len(blocks):
+        raise ValueError(f"n_frequencies must be at most {len(blocks)} for d = {d}, "
+                         f"got {n_frequencies}")
+    T = fourier_basis(d)
+    angles = block_subspace_angles(P.T @ T, reference.T @ T, blocks)[:n_frequencies]
+    return float(np.degrees(angles).mean())
+
+
+def top_direction_alignment(W, S) -> tuple[float, float]:
+    """How closely the top principal direction of preactivations follows the mean signal.
+
+    Parameters
+    ----------
+    W : array_like, shape (d, m)
+        Weights of the layer, e.g. ``W1`` (80 x 256).
+    S : array_like, shape (d, n)
+        Its preactivations on ``n`` signals (bias included, not centred).
+
+    Returns
+    -------
+    constant : float
+        ``|cos|`` of the angle between the top left singular vector of ``S`` and the
+        layer's response to a constant input, ``W 1``.
+    mean : float
+        ``|cos|`` of the angle between the same vector and the mean preactivation
+        ``S 1 / n``.
+    """
+    W = as_finite_matrix(W, "W")
+    S = as_finite_matrix(S, "S")
+    if W.shape[0] != S.shape[0]:
+        raise ValueError(f"W and S must have the same number of rows, got {W.shape} and {S.shape}")
+    top = np.linalg.svd(S, full_matrices=False)[0][:, 0]
+    cosines = []
+    for vector in (W.sum(axis=1), S.mean(axis=1)):
+        norm = float(np.linalg.norm(vector))
+        if norm == 0:
+            raise ValueError("W 1 or the mean preactivation is zero: angle undefined")
+        cosines.append(abs(float(top @ vector)) / norm)
+    return cosines[0], cosines[1]
 
 
 def zero_frequency_contrast(matrix, *, half_width: int = 10) -> tuple[float, float]:
@@ -328,7 +450,51 @@ def nested_subspace_overlaps(A, B) -> np.ndarray:
     return np.diagonal(cumulative) / k
 
 
-def smooth_basis(n_points: int, n_functions: int, *, kind: str = "chebyshev") -> np.ndarray:
+def kernel_resemblance(matrix, kernel, *, side: str, n_rows: int,
+                       k: int = 20) -> tuple[float, float]:
+    """The two numbers of Figure 3 for one matrix against the DEER kernel.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (p, q)
+        What reads the signals: the first layer ``W1`` (80 x 256, ``side="right"``), or
+        the signals themselves as columns, ``X^T`` (256 x n, ``side="left"``), whose
+        left singular vectors are their (uncentred) principal components.
+    kernel : array_like, shape (n_t, n_r)
+        Discretised kernel, times first; ``n_t`` must equal the signal length (q for
+        ``side="right"``, p for ``side="left"``).
+    side : {"left", "right"}, keyword-only
+        Which singular vectors of ``matrix`` live in signal space.
+    n_rows : int, keyword-only
+        Scaled singular vectors compared in the Fourier images (80 for the first layer).
+    k : int, keyword-only
+        Dimension of the compared subspaces.
+
+    Returns
+    -------
+    correlation : float
+        :func:`magnitude_correlation` of the kernel's ``Sigma_K U_K^T`` and the matrix's
+        scaled singular vectors, first ``n_rows`` of each (:func:`scaled_singular_vectors`).
+    overlap : float
+        :func:`subspace_overlap` of the ``k`` leading signal-space singular vectors of
+        ``matrix`` with the ``k`` leading left singular vectors of the kernel.
+    """
+    matrix = as_finite_matrix(matrix, "matrix")
+    kernel = as_finite_matrix(kernel, "kernel")
+    _check_side(side)
+    length = matrix.shape[1] if side == "right" else matrix.shape[0]
+    if kernel.shape[0] != length:
+        raise ValueError(f"the kernel has {kernel.shape[0]} time points but the signal-space "
+                         f"vectors of matrix have length {length}")
+    correlation = magnitude_correlation(scaled_singular_vectors(kernel, side="left", k=n_rows),
+                                        scaled_singular_vectors(matrix, side=side, k=n_rows))
+    overlap = subspace_overlap(singular_subspace(matrix, k, side=side),
+                               singular_subspace(kernel, k, side="left"))
+    return correlation, overlap
+
+
+def smooth_basis(n_points: int, n_functions: int, *, kind: str = "chebyshev",
+                 orthonormal: bool = False) -> np.ndarray:
     """Unit-norm samples of a classical smooth basis on ``linspace(-1, 1, n_points)``.
 
     Parameters
@@ -338,18 +504,27 @@ def smooth_basis(n_points: int, n_functions: int, *, kind: str = "chebyshev") ->
     n_functions : int
         Number of functions, degrees (or frequencies) ``0 ... n_functions - 1``.
     kind : {"chebyshev", "legendre", "cosine"}, keyword-only
-        Chebyshev polynomials ``T_i(x)`` (``numpy.polynomial.chebyshev``), Legendre
-        polynomials ``P_i(x)``, or cosines ``cos(pi i (x + 1) / 2)``.
+        Chebyshev polynomials ``C_i(x)`` (often written ``T_i``;
+        ``numpy.polynomial.chebyshev``), Legendre polynomials, or cosines
+        ``cos(pi i (x + 1) / 2)``.
+    orthonormal : bool, keyword-only
+        If True, orthonormalise the columns in order (Gram-Schmidt via QR, signs chosen
+        so that column ``i`` has a positive inner product with function ``i``).
 
     Returns
     -------
     ndarray, shape (n_points, n_functions)
-        Column ``i`` is function ``i`` on the grid divided by its Euclidean norm. The
+        Column ``i`` is function ``i`` on the grid divided by its Euclidean norm. These
         columns are not orthogonal in the plain dot product (except, nearly, the
         cosines): Chebyshev and Legendre polynomials are orthogonal for other weights.
+        With ``orthonormal=True`` column ``i`` is the part of function ``i`` orthogonal
+        to functions ``0 ... i - 1``, normalised; Chebyshev and Legendre polynomials then
+        give the same columns (both span the polynomials of degree ``<= i``).
     """
     n_points = check_positive_int(n_points, "n_points", minimum=2)
     n_functions = check_positive_int(n_functions, "n_functions")
+    if n_functions > n_points:
+        raise ValueError(f"n_functions must be at most n_points = {n_points}, got {n_functions}")
     if kind not in SMOOTH_BASES:
         raise ValueError(f"kind must be one of {SMOOTH_BASES}, got {kind!r}")
     x = np.linspace(-1.0, 1.0, n_points)
@@ -359,7 +534,79 @@ def smooth_basis(n_points: int, n_functions: int, *, kind: str = "chebyshev") ->
         values = legendre.legvander(x, n_functions - 1)
     else:
         values = np.cos(np.pi * np.outer((x + 1) / 2, np.arange(n_functions)))
-    return values / np.linalg.norm(values, axis=0)
+    values = values / np.linalg.norm(values, axis=0)
+    if not orthonormal:
+        return values
+    Q, R = np.linalg.qr(values)
+    return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
+
+
+def zero_crossings(vectors) -> np.ndarray:
+    """Number of sign changes along each column, e.g. the oscillations of a component.
+
+    Parameters
+    ----------
+    vectors : array_like, shape (n, k)
+        One function sampled on ``n`` grid points per column.
+
+    Returns
+    -------
+    ndarray of int, shape (k,)
+        Sign changes between consecutive non-zero entries of each column (exact zeros are
+        skipped, so ``(1, 0, -1)`` counts once).
+    """
+    vectors = as_finite_matrix(vectors, "vectors")
+    counts = []
+    for column in vectors.T:
+        signs = np.sign(column[column != 0])
+        counts.append(int(np.count_nonzero(signs[1:] != signs[:-1])))
+    return np.array(counts, dtype=int)
+
+
+def even_share(vectors) -> np.ndarray:
+    """Share of each column's squared norm in its even part about the middle of the grid.
+
+    Parameters
+    ----------
+    vectors : array_like, shape (n, k)
+        One function per column on a grid symmetric about its middle (e.g. ``linspace``).
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        ``||v_e||^2 / ||v||^2`` with ``v_e = (v + reversed v) / 2``, in [0, 1]: 1 for an
+        even function, 0 for an odd one (the odd part carries the rest).
+    """
+    vectors = as_finite_matrix(vectors, "vectors")
+    norms = np.sum(vectors ** 2, axis=0)
+    if np.any(norms == 0):
+        raise ValueError("vectors must not have zero columns")
+    even = (vectors + vectors[::-1]) / 2
+    return np.sum(even ** 2, axis=0) / norms
+
+
+def column_cosines(A, B) -> np.ndarray:
+    """``|cos|`` of the angle between matching columns of two matrices.
+
+    Parameters
+    ----------
+    A, B : array_like, shape (n, k)
+        E.g. the principal components of two samples, in the same order.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        ``|a_j^T b_j| / (||a_j|| ||b_j||)``, in [0, 1]; signs are ignored, since
+        singular vectors are defined up to sign.
+    """
+    A = as_finite_matrix(A, "A")
+    B = as_finite_matrix(B, "B")
+    if A.shape != B.shape:
+        raise ValueError(f"A and B must have the same shape, got {A.shape} and {B.shape}")
+    norms = np.linalg.norm(A, axis=0) * np.linalg.norm(B, axis=0)
+    if np.any(norms == 0):
+        raise ValueError("A and B must not have zero columns")
+    return np.abs(np.sum(A * B, axis=0)) / norms
 
 
 def align_signs(U, reference) -> np.ndarray:
@@ -480,8 +727,15 @@ def empirical_percentile(value: float, samples) -> float:
     Parameters
     ----------
     value : float
+        The observed number, e.g. the bandedness of the real map.
     samples : array_like, shape (n,)
         A finite, non-empty sample, e.g. one column of :func:`random_bandedness`.
+
+    Returns
+    -------
+    float
+        ``100 * (number of samples < value) / n``, in [0, 100]; 100 means ``value``
+        exceeds every sample (so with ``n`` samples, resolution ``100 / n``).
     """
     samples = np.asarray(samples, dtype=float).ravel()
     if samples.size == 0 or not np.all(np.isfinite(samples)):
@@ -528,6 +782,9 @@ class DEERNetExplanation:
         :func:`band_relative_norm` of ``P W1`` per strategy, symmetric and MATLAB rows.
     notch, origin : float
         :func:`zero_frequency_contrast` of ``P W1`` for the closed form (d).
+    band_lower_bound : float
+        :func:`band_norm_lower_bound` of ``W1``: the smallest relative norm any ``P``
+        can reach.
     fourier_correlation : float
         :func:`magnitude_correlation` of the kernel's ``Sigma_K U_K^T`` (first ``d``
         rows) and the layer's ``Sigma_1 V_1^T`` (Figure 3).
@@ -548,6 +805,7 @@ class DEERNetExplanation:
     relative_norm_matlab: dict[str, float]
     notch: float
     origin: float
+    band_lower_bound: float
     fourier_correlation: float
     overlap: float
     bandedness: np.ndarray
@@ -587,21 +845,30 @@ def explain_deernet(trained, X, *, strategies: Sequence[str] = ("a", "b", "c", "
     Returns
     -------
     DEERNetExplanation
+
+    Notes
+    -----
+    The linear algebra runs on one BLAS thread (:func:`~descramble_lib.blas_threads`),
+    which is much faster for these small matrices on a shared machine.
     """
     if "d" not in strategies:
         raise ValueError("strategies must include 'd' (the closed form)")
+    with blas_threads(1):
+        return _explain_deernet(trained, X, strategies=strategies, half_width=half_width,
+                                n_subspace=n_subspace, n_components=n_components,
+                                widths=widths, n_draws=n_draws, kernel=kernel, rng=rng)
+
+
+def _explain_deernet(trained, X, *, strategies, half_width, n_subspace, n_components, widths,
+                     n_draws, kernel, rng) -> DEERNetExplanation:
     W1, _ = layer_weights(trained, 1)
     results = {key: descramble_deernet_layer(trained, X, 1, strategy=key) for key in strategies}
     weights = {key: result.P @ W1 for key, result in results.items()}
     notch, origin = zero_frequency_contrast(weights["d"], half_width=half_width)
     if kernel is None:
         kernel = dipolar_kernel(time_grid(), distance_grid(), delta_r_weights=True)
-    kernel = as_finite_matrix(kernel, "kernel")
-    d = W1.shape[0]
-    correlation = magnitude_correlation(scaled_singular_vectors(kernel, side="left", k=d),
-                                        scaled_singular_vectors(W1, side="right"))
-    overlap = subspace_overlap(singular_subspace(W1, n_subspace, side="right"),
-                               singular_subspace(kernel, n_subspace, side="left"))
+    correlation, overlap = kernel_resemblance(W1, kernel, side="right", n_rows=W1.shape[0],
+                                              k=n_subspace)
     S2 = preactivations(trained, X, 2)
     components = singular_subspace(S2, n_components, side="left")
     basis = smooth_basis(S2.shape[0], n_components)
@@ -613,6 +880,7 @@ def explain_deernet(trained, X, *, strategies: Sequence[str] = ("a", "b", "c", "
         relative_norm={k: band_relative_norm(Y, half_width=half_width) for k, Y in weights.items()},
         relative_norm_matlab={k: band_relative_norm(Y, half_width=half_width, rows="matlab")
                               for k, Y in weights.items()},
-        notch=notch, origin=origin, fourier_correlation=correlation, overlap=overlap,
+        notch=notch, origin=origin, band_lower_bound=band_norm_lower_bound(W1, half_width=half_width),
+        fourier_correlation=correlation, overlap=overlap,
         bandedness=observed, random_bandedness=null, percentile=percentile,
         widths=tuple(int(k) for k in widths))

@@ -89,6 +89,75 @@ def test_relative_norm_rejects_bad_matrices(M):
         dl.band_relative_norm(M, half_width=2)
 
 
+@given(st.integers(0, 2 ** 32 - 1), st.integers(1, 5))
+def test_band_norm_lower_bound_is_attained_by_t_u_transpose(seed, h):
+    """P = T U_W^T reaches the bound; random orthogonal P never go below it."""
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((12, 7)) @ np.diag(0.5 ** np.arange(7)) @ rng.standard_normal((7, 9))
+    bound = dl.band_norm_lower_bound(W, half_width=h)
+    sigma = np.linalg.svd(W, compute_uv=False)
+    np.testing.assert_allclose(bound, np.sum(sigma[2 * h - 1:] ** 2) / np.sum(sigma ** 2),
+                               rtol=1e-10, atol=1e-14)
+    U_W = np.linalg.svd(W)[0]
+    optimal = dl.fourier_basis(12) @ U_W.T @ W
+    np.testing.assert_allclose(dl.band_relative_norm(optimal, half_width=h), bound,
+                               rtol=1e-8, atol=1e-12)
+    for _ in range(5):
+        P = dl.random_orthogonal(12, rng)
+        assert dl.band_relative_norm(P @ W, half_width=h) >= bound - 1e-12
+
+
+def test_closed_form_relative_norm_is_the_tail_energy(untrained):
+    """Under P = T U^T the relative norm is the energy of W outside the first 19 directions u_i."""
+    net, X = untrained
+    W1, _ = dl.layer_weights(net, 1)
+    S1 = dl.preactivations(net, X, 1)
+    P = dl.descramble(S1).P
+    U = np.linalg.svd(S1, full_matrices=False)[0]
+    expected = np.sum((U[:, 19:].T @ W1) ** 2) / np.sum(W1 ** 2)
+    np.testing.assert_allclose(dl.band_relative_norm(P @ W1), expected, rtol=1e-9)
+    assert expected >= dl.band_norm_lower_bound(W1) - 1e-12
+
+
+def test_band_norm_lower_bound_rejects_bad_input():
+    """A zero matrix or a band wider than the axis raises ValueError."""
+    with pytest.raises(ValueError):
+        dl.band_norm_lower_bound(np.zeros((8, 3)), half_width=2)
+    with pytest.raises(ValueError):
+        dl.band_norm_lower_bound(np.ones((8, 3)), half_width=5)
+
+
+# ---------------------------------------------------------------- descramblers compared
+
+def test_low_frequency_angle_ignores_signs_and_pair_rotations(rng):
+    """Sign flips and rotations inside Fourier pairs give angle 0; a random P a large one."""
+    d = 16
+    P = dl.random_orthogonal(d, rng)
+    T = dl.fourier_basis(d)
+    rotation = np.eye(d)
+    c, s = np.cos(0.7), np.sin(0.7)
+    rotation[1:3, 1:3] = [[c, -s], [s, c]]
+    signs = np.diag(rng.choice([-1.0, 1.0], d))
+    equivalent = T @ signs @ rotation @ T.T @ P
+    np.testing.assert_allclose(dl.low_frequency_angle(equivalent, P, n_frequencies=5), 0.0,
+                               atol=1e-6)
+    assert dl.low_frequency_angle(dl.random_orthogonal(d, rng), P, n_frequencies=5) > 10
+    with pytest.raises(ValueError):
+        dl.low_frequency_angle(P, P, n_frequencies=10)
+    with pytest.raises(ValueError):
+        dl.low_frequency_angle(P[:, :4], P)
+
+
+def test_top_direction_alignment_of_a_dominant_mean(rng):
+    """If every signal is a large constant plus small noise, both cosines are near 1."""
+    W = rng.standard_normal((6, 20))
+    X = 10.0 + 0.01 * rng.standard_normal((20, 50))
+    constant, mean = dl.top_direction_alignment(W, W @ X)
+    assert constant > 0.999 and mean > 0.999
+    with pytest.raises(ValueError):
+        dl.top_direction_alignment(W, X)
+
+
 # ---------------------------------------------------------------- notch
 
 def test_zero_frequency_contrast_vanishes_for_zero_row_sums(rng):
@@ -216,6 +285,18 @@ def test_subspace_overlap_of_random_subspaces_averages_l_over_n(rng):
     np.testing.assert_allclose(np.mean(values), l / n, atol=0.02)
 
 
+def test_kernel_resemblance_of_the_kernel_itself(rng):
+    """The kernel's own left singular vectors match it exactly; shapes are checked."""
+    K = dl.dipolar_kernel(dl.time_grid(), dl.distance_grid(), delta_r_weights=True)
+    correlation, overlap = dl.kernel_resemblance(K, K, side="left", n_rows=20, k=10)
+    np.testing.assert_allclose([correlation, overlap], 1.0, rtol=1e-10)
+    reader = rng.standard_normal((20, 20)) @ dl.singular_subspace(K, 20, side="left").T
+    correlation, overlap = dl.kernel_resemblance(reader, K, side="right", n_rows=20, k=20)
+    np.testing.assert_allclose(overlap, 1.0, rtol=1e-10)
+    with pytest.raises(ValueError):
+        dl.kernel_resemblance(reader[:, :100], K, side="right", n_rows=20)
+
+
 # ---------------------------------------------------------------- bases and bands
 
 def test_smooth_bases():
@@ -232,6 +313,37 @@ def test_smooth_bases():
                                legendre / np.linalg.norm(legendre), atol=1e-12)
     with pytest.raises(ValueError):
         dl.smooth_basis(50, 4, kind="hermite")
+
+
+def test_orthonormalised_chebyshev_and_legendre_coincide():
+    """Both span the polynomials of degree <= i, so Gram-Schmidt gives the same columns."""
+    chebyshev = dl.smooth_basis(60, 8, orthonormal=True)
+    np.testing.assert_allclose(chebyshev.T @ chebyshev, np.eye(8), atol=1e-12)
+    np.testing.assert_allclose(dl.smooth_basis(60, 8, kind="legendre", orthonormal=True),
+                               chebyshev, atol=1e-10)
+    raw = dl.smooth_basis(60, 8)
+    assert np.all(np.sum(raw * chebyshev, axis=0) > 0)
+    with pytest.raises(ValueError):
+        dl.smooth_basis(5, 6)
+
+
+def test_zero_crossings_and_parity_of_chebyshev_polynomials():
+    """C_i has i sign changes (exact zeros skipped) and parity (-1)^i."""
+    basis = dl.smooth_basis(101, 8)
+    np.testing.assert_array_equal(dl.zero_crossings(basis), np.arange(8))
+    np.testing.assert_allclose(dl.even_share(basis), np.arange(8) % 2 == 0, atol=1e-12)
+    assert dl.zero_crossings(np.array([[1.0], [0.0], [-1.0]]))[0] == 1
+    with pytest.raises(ValueError):
+        dl.even_share(np.zeros((5, 2)))
+
+
+def test_column_cosines_ignore_signs_and_scale(rng):
+    """Scaled or negated copies have cosine 1; orthogonal columns 0; shapes are checked."""
+    Q = dl.random_orthogonal(10, rng)
+    np.testing.assert_allclose(dl.column_cosines(Q[:, :3], -2.0 * Q[:, :3]), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(dl.column_cosines(Q[:, :3], Q[:, 3:6]), 0.0, atol=1e-12)
+    with pytest.raises(ValueError):
+        dl.column_cosines(Q[:, :3], Q[:, :4])
 
 
 def test_align_signs_only_flips_columns(rng):
@@ -285,6 +397,7 @@ def test_empirical_percentile():
     """Share of samples strictly below the value, in per cent."""
     assert dl.empirical_percentile(2.5, [1, 2, 3, 4]) == 50.0
     assert dl.empirical_percentile(10, [1, 2]) == 100.0
+    assert dl.empirical_percentile(1, [1, 2]) == 0.0
     with pytest.raises(ValueError):
         dl.empirical_percentile(1.0, [])
 
@@ -310,6 +423,8 @@ def test_explain_deernet_numbers_are_consistent(untrained):
     W1, _ = dl.layer_weights(net, 1)
     weights = summary.results["d"].P @ W1
     np.testing.assert_allclose(summary.relative_norm["d"], dl.band_relative_norm(weights))
+    np.testing.assert_allclose(summary.band_lower_bound, dl.band_norm_lower_bound(W1))
+    assert summary.band_lower_bound <= summary.relative_norm["d"] + 1e-12
     assert 0 <= summary.overlap <= 1 and -1 <= summary.fourier_correlation <= 1
     assert summary.random_bandedness.shape == (4, 3)
     assert np.all((summary.percentile >= 0) & (summary.percentile <= 100))

@@ -1,0 +1,103 @@
+"""Wall-clock timing that survives a shared machine: best of several runs, BLAS threads fixed.
+
+A single wall time on a machine shared with other jobs mostly measures the other jobs:
+consecutive calls of the same small descrambling were seen to differ by a factor of
+about a hundred. Two habits make timings repeatable enough to compare:
+
+* report the **best** of several runs (as :mod:`timeit` recommends): the minimum is the
+  run least disturbed by other work, while the mean and the maximum are not properties of
+  the code;
+* run small dense linear algebra on **one** BLAS thread: with several, the threads of a
+  small matrix product mostly wait for each other, and when another job holds a core that
+  waiting can cost ten to a hundred times the work (:func:`blas_threads`).
+"""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from threadpoolctl import threadpool_limits
+
+from ._validation import check_positive_int
+
+__all__ = ["Timing", "best_time", "blas_threads"]
+
+
+@contextmanager
+def blas_threads(n: int):
+    """Limit the BLAS/OpenMP libraries loaded by NumPy and SciPy to ``n`` threads in a block.
+
+    Parameters
+    ----------
+    n : int
+        Number of threads (>= 1). The previous limits are restored when the block ends.
+    """
+    n = check_positive_int(n, "n")
+    with threadpool_limits(limits=n):
+        yield
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Result of :func:`best_time`.
+
+    Attributes
+    ----------
+    value : object
+        What the last call returned (every call must compute the same thing).
+    best_s : float
+        Shortest wall time of one call, in seconds.
+    times_s : tuple of float
+        Wall time of every call, in seconds, in the order they ran.
+    """
+
+    value: Any
+    best_s: float
+    times_s: tuple[float, ...]
+
+    @property
+    def repeats(self) -> int:
+        """Number of timed calls."""
+        return len(self.times_s)
+
+
+def best_time(fn: Callable[[], Any], *, repeats: int = 5, threads: int | None = None) -> Timing:
+    """Call ``fn()`` ``repeats`` times and keep the shortest wall time.
+
+    Parameters
+    ----------
+    fn : callable with no arguments
+        The work to time, e.g. ``functools.partial(descramble, S)``. It should be
+        deterministic: only the last return value is kept.
+    repeats : int, keyword-only
+        Number of timed calls (>= 1), all of them counted: there is no untimed warm-up.
+    threads : int, keyword-only, optional
+        If given, run every call inside :func:`blas_threads` with that many threads.
+
+    Returns
+    -------
+    Timing
+        The last return value, the best time and all times (seconds, from
+        :func:`time.perf_counter`).
+    """
+    if not callable(fn):
+        raise ValueError(f"fn must be callable, got {fn!r}")
+    repeats = check_positive_int(repeats, "repeats")
+    if threads is not None:
+        threads = check_positive_int(threads, "threads")
+    times = []
+    value = None
+    for _ in range(repeats):
+        if threads is None:
+            started = time.perf_counter()
+            value = fn()
+            times.append(time.perf_counter() - started)
+        else:
+            with blas_threads(threads):
+                started = time.perf_counter()
+                value = fn()
+                times.append(time.perf_counter() - started)
+    return Timing(value=value, best_s=min(times), times_s=tuple(times))

@@ -85,8 +85,8 @@ from .deernet import (DEERNet, DEERNetConfig, TrainedDEERNet, TrainingHistory,
                       pretrained_deernet, train_deernet)
 from .plotting import (plot_deer_examples, plot_dipolar_kernel, plot_distribution_estimates,
                        plot_error_distributions, plot_singular_values, plot_training_history)
-from .regularisation import (TikhonovResult, gcv_tikhonov, second_difference_operator,
-                             tikhonov, tikhonov_deer)
+from .regularisation import (TikhonovResult, gcv_tikhonov, nonnegative_tikhonov,
+                             second_difference_operator, tikhonov, tikhonov_deer)
 
 __all__ += [
     "DIPOLAR_ANGULAR_RAD_PER_US_NM3", "DIPOLAR_CONSTANT_MHZ_NM3",
@@ -97,7 +97,7 @@ __all__ += [
     "plot_deer_examples", "plot_dipolar_kernel", "plot_distribution_estimates",
     "plot_error_distributions", "plot_singular_values", "plot_training_history",
     "TikhonovResult", "gcv_tikhonov", "second_difference_operator", "tikhonov",
-    "tikhonov_deer",
+    "tikhonov_deer", "nonnegative_tikhonov",
 ]
 
 # Using descrambling: your own torch layer, general losses, the digits example (chapter 8).

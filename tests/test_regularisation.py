@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 
 from descramble_lib.deer import (dipolar_kernel, distance_grid, distribution_error, simulate,
                                  time_grid)
-from descramble_lib.regularisation import (gcv_tikhonov, second_difference_operator,
-                                           tikhonov, tikhonov_deer)
+from descramble_lib.regularisation import (gcv_tikhonov, nonnegative_tikhonov,
+                                           second_difference_operator, tikhonov, tikhonov_deer)
 
 
 def ill_posed_problem(seed, m=40, n=30, penalty="second"):
@@ -137,3 +137,77 @@ def test_tikhonov_deer_baseline():
     assert np.median(errors) < 0.5 * np.median(flat)
     with pytest.raises(ValueError):
         tikhonov_deer(sim.signals)
+
+
+def test_gcv_rejects_vanishing_trace():
+    """A square K with alphas far below its singular values has tr(I - H) = 0: ValueError."""
+    K, y, _ = ill_posed_problem(2, m=20, n=20)
+    with pytest.raises(ValueError, match=r"tr\(I - H\)"):
+        gcv_tikhonov(K, y, alphas=[1e-14, 1e-3])
+    assert gcv_tikhonov(K, y, alphas=[1e-3, 1e-1]).alpha.shape == (3,)
+
+
+@given(st.integers(0, 2**31))
+def test_weighted_gcv_is_gcv_of_scaled_problem(seed):
+    """Row weights w give the GCV solution of (w K, w y); per-column weights act column by column."""
+    K, y, L = ill_posed_problem(seed)
+    W = np.random.default_rng(seed).uniform(0.3, 3.0, size=y.shape)
+    shared = gcv_tikhonov(K, y, L=L, weights=W[:, 0])
+    scaled = gcv_tikhonov(W[:, :1] * K, W[:, :1] * y, L=L, alphas=shared.alphas)
+    np.testing.assert_allclose(shared.gcv, scaled.gcv, rtol=1e-8)
+    np.testing.assert_allclose(shared.solution, scaled.solution, rtol=1e-7, atol=1e-9)
+    per_column = gcv_tikhonov(K, y, L=L, weights=W)
+    for j in range(y.shape[1]):
+        alone = gcv_tikhonov(W[:, j:j + 1] * K, W[:, j] * y[:, j], L=L, alphas=per_column.alphas)
+        assert per_column.alpha[j] == alone.alpha
+        np.testing.assert_allclose(per_column.solution[:, j], alone.solution, rtol=1e-7, atol=1e-9)
+
+
+@given(st.integers(0, 2**31), st.floats(1e-3, 1.0), st.sampled_from(["second", "identity"]))
+def test_nonnegative_tikhonov_satisfies_kkt(seed, alpha, penalty):
+    """x >= 0, the gradient vanishes where x > 0 and is >= 0 where x = 0 (optimality of a convex QP)."""
+    K, y, L = ill_posed_problem(seed, penalty=penalty)
+    Lm = np.eye(K.shape[1]) if L is None else L
+    x = nonnegative_tikhonov(K, y[:, 0], alpha, L=L)
+    gradient = K.T @ (K @ x - y[:, 0]) + alpha**2 * Lm.T @ (Lm @ x)
+    tol = 1e-9 * np.abs(K.T @ y[:, 0]).max()
+    assert np.all(x >= 0)
+    assert np.all(gradient[x == 0] >= -tol)
+    np.testing.assert_allclose(gradient[x > 0], 0, atol=tol)
+    clipped = np.maximum(tikhonov(K, y[:, 0], alpha, L=L), 0)   # feasible, so not better
+    cost = lambda v: np.sum((K @ v - y[:, 0]) ** 2) + alpha**2 * np.sum((Lm @ v) ** 2)
+    assert cost(x) <= cost(clipped) + 1e-12
+
+
+def test_nonnegative_tikhonov_columns_and_weights():
+    """Per-column alphas and weights give the single-column answers; a positive solution is kept."""
+    K, y, L = ill_posed_problem(4)
+    alphas, W = np.array([0.1, 0.01, 0.1]), np.linspace(0.5, 2.0, y.size).reshape(y.shape)
+    X = nonnegative_tikhonov(K, y, alphas, L=L, weights=W)
+    for j in range(3):
+        np.testing.assert_allclose(
+            X[:, j], nonnegative_tikhonov(W[:, j:j + 1] * K, W[:, j] * y[:, j], alphas[j], L=L),
+            rtol=1e-10, atol=1e-12)
+    positive = 1.0 + np.linspace(0, 1, K.shape[1])          # smooth, far from zero
+    data = K @ positive
+    np.testing.assert_allclose(nonnegative_tikhonov(K, data, 1e-3, L=L),
+                               tikhonov(K, data, 1e-3, L=L), rtol=1e-8)
+    with pytest.raises(ValueError, match="alpha"):
+        nonnegative_tikhonov(K, y, [0.1, 0.2], L=L)
+    with pytest.raises(ValueError, match="weights"):
+        nonnegative_tikhonov(K, y, 0.1, L=L, weights=-W)
+    with pytest.raises(ValueError, match="weights"):
+        gcv_tikhonov(K, y, L=L, weights=W[:5])
+
+
+def test_tikhonov_deer_weighted_by_background():
+    """weighted=True is GCV with each signal's rows weighted by its background."""
+    sim = simulate(3, seed=5)
+    K = dipolar_kernel(sim.t, sim.r, delta_r_weights=True)
+    L = second_difference_operator(sim.r.size)
+    weighted = tikhonov_deer(sim, weighted=True)
+    direct = gcv_tikhonov(K, sim.corrected_form_factors().T, L=L, weights=sim.backgrounds().T)
+    np.testing.assert_array_equal(weighted.alpha, direct.alpha)
+    np.testing.assert_allclose(weighted.solution, direct.solution, rtol=1e-12, atol=1e-12)
+    with pytest.raises(ValueError, match="weighted"):
+        tikhonov_deer(sim, weighted="yes")

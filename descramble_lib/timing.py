@@ -15,7 +15,6 @@ about a hundred. Two habits make timings repeatable enough to compare:
 from __future__ import annotations
 
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,18 +25,24 @@ from ._validation import check_positive_int
 __all__ = ["Timing", "best_time", "blas_threads"]
 
 
-@contextmanager
-def blas_threads(n: int):
-    """Limit the BLAS/OpenMP libraries loaded by NumPy and SciPy to ``n`` threads in a block.
+def blas_threads(n: int) -> threadpool_limits:
+    """Limit the BLAS/OpenMP libraries loaded by NumPy and SciPy to ``n`` threads.
 
     Parameters
     ----------
     n : int
-        Number of threads (>= 1). The previous limits are restored when the block ends.
+        Number of threads (>= 1).
+
+    Returns
+    -------
+    threadpoolctl.threadpool_limits
+        The limit applies from this call on. Used as ``with blas_threads(1): ...`` it is
+        lifted (the previous limits restored) when the block ends; called on its own, e.g.
+        at the top of a notebook, it holds until ``.restore_original_limits()`` is called
+        on the returned object or the process ends.
     """
     n = check_positive_int(n, "n")
-    with threadpool_limits(limits=n):
-        yield
+    return threadpool_limits(limits=n)
 
 
 @dataclass(frozen=True)

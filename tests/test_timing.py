@@ -40,3 +40,16 @@ def test_best_time_rejects_non_callables():
     """A value instead of a function raises ValueError."""
     with pytest.raises(ValueError):
         dl.best_time(np.eye(3))
+
+
+def test_blas_threads_as_a_call_holds_until_restored():
+    """Called without a with-block, the limit holds until restore_original_limits()."""
+    before = [info["num_threads"] for info in threadpool_info()]
+    limits = dl.blas_threads(1)
+    try:
+        assert all(info["num_threads"] == 1 for info in threadpool_info())
+    finally:
+        limits.restore_original_limits()
+    assert [info["num_threads"] for info in threadpool_info()] == before
+    with pytest.raises(ValueError):
+        dl.blas_threads(0)

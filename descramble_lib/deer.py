@@ -2,8 +2,8 @@
 
 Double electron-electron resonance (DEER) measures the dipolar interaction between
 two unpaired electrons.
-For an isotropic ensemble of spin pairs with distance distribution ``P(r)`` the
-background-free signal is ``F(t) = int K(t, r) P(r) dr`` with the dipolar kernel
+For an isotropic ensemble of spin pairs with distance distribution ``p(r)`` the
+background-free signal is ``F(t) = int K(t, r) p(r) dr`` with the dipolar kernel
 ``K`` of :func:`dipolar_kernel`; the measured signal adds a partial modulation
 depth, an intermolecular background and noise (:func:`simulate`).
 
@@ -128,8 +128,8 @@ def dipolar_kernel(t, r, *, delta_r_weights: bool = False) -> np.ndarray:
         Inter-spin distances in nm, all positive.
     delta_r_weights : bool, keyword-only
         If True, multiply column j by the trapezoid weight of ``r[j]`` (in nm), as
-        DeerLab's ``dipolarkernel`` does, so that ``K @ P`` approximates
-        ``int K(t, r) P(r) dr`` for a density ``P`` in 1/nm. Needs a strictly
+        DeerLab's ``dipolarkernel`` does, so that ``K @ p`` approximates
+        ``int K(t, r) p(r) dr`` for a density ``p`` in 1/nm. Needs a strictly
         increasing ``r`` with at least two points.
 
     Returns
@@ -271,7 +271,7 @@ class DEERSimulation:
         return self.distributions / area[:, None]
 
     def form_factors(self) -> np.ndarray:
-        """Noise- and background-free form factors ``F = int K P dr``, shape (n, 256)."""
+        """Noise- and background-free form factors ``F = int K p dr``, shape (n, 256)."""
         return self.densities() @ dipolar_kernel(self.t, self.r, delta_r_weights=True).T
 
     def corrected_form_factors(self) -> np.ndarray:
@@ -317,12 +317,12 @@ def simulate(n: int, *, seed: int) -> DEERSimulation:
     Following the recipe of Worswick et al. (2018) and Amey et al. (2021), each
     example draws (all uniformly, ranges in :data:`SIMULATION_RANGES`):
 
-    * 1 to 4 Gaussian peaks ``P(r) = sum_j a_j N(r; mu_j, s_j)``;
-    * the form factor ``F = K P / (K P)(0)`` (so ``F(0) = 1``), with the
+    * 1 to 4 Gaussian peaks ``p(r) = sum_j a_j N(r; mu_j, s_j)``;
+    * the form factor ``F = K p / (K p)(0)`` (so ``F(0) = 1``), with the
       Delta-r weighted kernel of :func:`dipolar_kernel`;
     * a background ``B(t) = exp(-(k t)^(N/3))`` and a modulation depth lambda;
-    * ``V = (1 - lambda + lambda F) B + e``, ``e ~ N(0, (eta lambda)^2)`` with
-      ``eta <= 0.05``.
+    * ``V = (1 - lambda + lambda F) B + e``, ``e ~ N(0, (nu lambda)^2)`` with
+      ``nu <= 0.05`` (the relative noise level).
 
     The work is vectorised over examples (10^5 examples take a few seconds).
     """
@@ -398,7 +398,7 @@ def unit_area(distributions, r) -> np.ndarray:
     Returns
     -------
     ndarray, shape (n, n_r)
-        Densities in 1/nm with ``int P dr = 1``.
+        Densities in 1/nm with ``int p dr = 1``.
     """
     P = np.asarray(distributions, dtype=float)
     if P.ndim != 2:
@@ -426,7 +426,7 @@ def distribution_error(estimates, truth, r) -> np.ndarray:
     Returns
     -------
     ndarray, shape (n,)
-        ``||P_est - P|| / ||P||`` per example (0 is perfect; 1 is as large an error
+        ``||p_est - p|| / ||p||`` per example (0 is perfect; 1 is as large an error
         as the distribution itself). Scale-free, so methods with different output
         scales are compared fairly.
     """

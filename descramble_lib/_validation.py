@@ -23,6 +23,18 @@ def as_finite_matrix(value, name: str) -> np.ndarray:
     return array
 
 
+def as_finite_vector(value, name: str) -> np.ndarray:
+    """Return ``value`` as a non-empty 1-D float64 array; raise if it is not finite or not 1-D."""
+    array = np.asarray(value, dtype=float)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be a 1-D array, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty")
+    if not np.all(np.isfinite(array)):
+        raise ValueError(f"{name} contains non-finite entries (NaN or inf)")
+    return array
+
+
 def as_symmetric_matrix(value, name: str, size: int | None = None,
                         rtol: float = 1e-10) -> np.ndarray:
     """Return a square, symmetric, finite float64 matrix of side ``size``."""

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.special
 
-from ._validation import check_positive_int
+from ._validation import as_finite_vector, check_positive_int
 from .constants import DIPOLAR_ANGULAR_RAD_PER_US_NM3
 
 __all__ = [
@@ -80,17 +80,6 @@ def distance_grid() -> np.ndarray:
     return np.linspace(DISTANCE_MIN_NM, DISTANCE_MAX_NM, N_POINTS)
 
 
-def _as_finite_vector(value, name: str) -> np.ndarray:
-    array = np.asarray(value, dtype=float)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array, got shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains non-finite entries (NaN or inf)")
-    return array
-
-
 def trapezoid_weights(r) -> np.ndarray:
     """Trapezoid-rule weights of a strictly increasing grid.
 
@@ -105,7 +94,7 @@ def trapezoid_weights(r) -> np.ndarray:
         ``w @ f`` is the trapezoid approximation of ``int f dr`` (units of ``r``):
         half a spacing at each end, the mean of the two neighbouring spacings inside.
     """
-    r = _as_finite_vector(r, "r")
+    r = as_finite_vector(r, "r")
     if r.size < 2:
         raise ValueError("trapezoid weights need at least two grid points")
     steps = np.diff(r)
@@ -153,8 +142,8 @@ def dipolar_kernel(t, r, *, delta_r_weights: bool = False) -> np.ndarray:
     The value at ``t = 0`` is set exactly (no 0/0). ``scipy.special.fresnel``
     returns the pair in the order ``(S, C)``.
     """
-    t = _as_finite_vector(t, "t")
-    r = _as_finite_vector(r, "r")
+    t = as_finite_vector(t, "t")
+    r = as_finite_vector(r, "r")
     if np.any(r <= 0):
         raise ValueError("distances r must be positive (nm)")
     phi = np.abs(t)[:, None] * (DIPOLAR_ANGULAR_RAD_PER_US_NM3 / r**3)[None, :]
@@ -186,9 +175,9 @@ def background(t, decay_rate_per_us, dimension) -> np.ndarray:
     B : ndarray, shape (n, n_t)
         One background per row (dimensionless, B(0) = 1).
     """
-    t = _as_finite_vector(t, "t")
-    k = _as_finite_vector(np.atleast_1d(decay_rate_per_us), "decay_rate_per_us")
-    dim = _as_finite_vector(np.atleast_1d(dimension), "dimension")
+    t = as_finite_vector(t, "t")
+    k = as_finite_vector(np.atleast_1d(decay_rate_per_us), "decay_rate_per_us")
+    dim = as_finite_vector(np.atleast_1d(dimension), "dimension")
     if k.shape != dim.shape:
         raise ValueError(f"decay_rate_per_us and dimension must have the same shape, "
                          f"got {k.shape} and {dim.shape}")

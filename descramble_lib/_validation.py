@@ -10,29 +10,27 @@ from __future__ import annotations
 import numpy as np
 
 
-def as_finite_matrix(value, name: str) -> np.ndarray:
-    """Return ``value`` as a 2-D float64 array; raise if it is not finite or not 2-D."""
+def _as_finite_array(value, name: str, ndim: int) -> np.ndarray:
+    """Return ``value`` as a non-empty float64 array with ``ndim`` axes and finite entries."""
     array = np.asarray(value, dtype=float)
-    if array.ndim != 2:
-        raise ValueError(f"{name} must be a 2-D array, got shape {array.shape}")
+    if array.ndim != ndim:
+        raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
     if array.size == 0:
         raise ValueError(f"{name} is empty (shape {array.shape})")
     if not np.all(np.isfinite(array)):
-        bad = int(np.size(array) - np.count_nonzero(np.isfinite(array)))
+        bad = int(array.size - np.count_nonzero(np.isfinite(array)))
         raise ValueError(f"{name} contains {bad} non-finite entries (NaN or inf)")
     return array
 
 
+def as_finite_matrix(value, name: str) -> np.ndarray:
+    """Return ``value`` as a 2-D float64 array; raise if it is not finite or not 2-D."""
+    return _as_finite_array(value, name, 2)
+
+
 def as_finite_vector(value, name: str) -> np.ndarray:
     """Return ``value`` as a non-empty 1-D float64 array; raise if it is not finite or not 1-D."""
-    array = np.asarray(value, dtype=float)
-    if array.ndim != 1:
-        raise ValueError(f"{name} must be a 1-D array, got shape {array.shape}")
-    if array.size == 0:
-        raise ValueError(f"{name} is empty")
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains non-finite entries (NaN or inf)")
-    return array
+    return _as_finite_array(value, name, 1)
 
 
 def as_symmetric_matrix(value, name: str, size: int | None = None,

@@ -70,7 +70,23 @@ def reorthonormalise(P: np.ndarray) -> np.ndarray:
 
     For ``||P^T P - I|| = e`` the error after the step is ``O(e^2)``; used by the
     solver to stop rounding drift of long Cayley iterations.
+
+    Parameters
+    ----------
+    P : ndarray, shape (m, d)
+        Nearly orthonormal columns (``P^T P`` close to ``I``), finite.
+
+    Returns
+    -------
+    ndarray, shape (m, d)
+        The corrected matrix; ``P`` itself is not modified.
+
+    Raises
+    ------
+    ValueError
+        ``P`` not 2-D, empty or not finite.
     """
+    P = as_finite_matrix(P, "P")
     gram = P.T @ P
     return P @ (1.5 * np.eye(P.shape[1]) - 0.5 * gram)
 

@@ -65,3 +65,13 @@ def test_cayley_rejects_non_skew():
     """A non-skew argument raises ValueError."""
     with pytest.raises(ValueError, match="skew"):
         dl.cayley(np.eye(3))
+
+
+@pytest.mark.parametrize("P, message", [
+    (np.array([[1.0, np.nan], [0.0, 1.0]]), "P contains 1 non-finite"),
+    (np.ones(3), "P must be a 2-D array"),
+])
+def test_reorthonormalise_rejects_bad_input(P, message):
+    """A non-finite or non-2-D argument raises ValueError naming P."""
+    with pytest.raises(ValueError, match=message):
+        dl.reorthonormalise(P)

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 import scipy.linalg
 
-from ._validation import (as_finite_matrix, as_orthogonal_matrix,
+from ._validation import (as_finite_matrix, as_finite_vector, as_orthogonal_matrix,
                           as_symmetric_matrix, check_positive_int)
 from .operators import fourier_basis, fourier_wavenumbers, smoothness_operator
 from .orthogonal import cayley_curve, fix_determinant, reorthonormalise
@@ -194,7 +194,17 @@ def eigenbasis_preconditioner(omega: np.ndarray, M: np.ndarray, *,
     descent reach rounding level. ``delta_omega`` is the smallest gap between
     distinct eigenvalues and ``delta_n = relative_shift * max(diag C)``: they
     keep ``h`` positive on repeated values, where the cost is flat.
+
+    Raises
+    ------
+    ValueError
+        ``omega`` not a finite 1-D array; ``M`` not a finite symmetric ``(d, d)``
+        matrix with ``d = len(omega)``; ``relative_shift`` negative or not finite.
     """
+    omega = as_finite_vector(omega, "omega")
+    M = as_symmetric_matrix(M, "M", size=omega.size)
+    if not (np.isfinite(relative_shift) and relative_shift >= 0):
+        raise ValueError(f"relative_shift must be a finite number >= 0, got {relative_shift!r}")
     omega_gaps = np.abs(omega[:, None] - omega[None, :])
     spread = max(float(np.ptp(omega)), np.finfo(float).tiny)
     distinct = omega_gaps[omega_gaps > 1e-12 * spread]
@@ -245,7 +255,18 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
         Whether ``grad_tol`` or ``stop`` ended the run.
     message : str
         Why the run ended.
+
+    Raises
+    ------
+    ValueError
+        ``P0`` not a finite, square, orthogonal matrix (to 1e-8); ``max_iter`` not an
+        integer >= 0; ``grad_tol`` negative or not finite.
     """
+    P0 = as_finite_matrix(P0, "P0")
+    P0 = as_orthogonal_matrix(P0, "P0", size=P0.shape[0])
+    max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
+    if not (np.isfinite(grad_tol) and grad_tol >= 0):
+        raise ValueError(f"grad_tol must be a finite number >= 0, got {grad_tol!r}")
     precondition = precondition or (lambda skew, point: skew)
     P = np.array(P0, dtype=float, copy=True)
     identity = np.eye(P.shape[0])

@@ -119,3 +119,34 @@ def test_bad_input_raises(kwargs, message):
     S = kwargs.pop("S")
     with pytest.raises(ValueError, match=message):
         dl.descramble(S, **kwargs)
+
+
+def _linear_cost(P):
+    """Cost sum(P) and its constant Euclidean gradient."""
+    return float(np.sum(P)), np.ones_like(P)
+
+
+@pytest.mark.parametrize("P0, kwargs, message", [
+    (np.full((3, 3), np.nan), {}, "P0 contains 9 non-finite"),
+    (np.ones((3, 3, 3)), {}, "P0 must be a 2-D array"),
+    (np.ones((3, 3)), {}, "P0 is not orthogonal"),
+    (np.eye(3), dict(max_iter=2.5), "max_iter must be an integer"),
+    (np.eye(3), dict(grad_tol=-1.0), "grad_tol"),
+])
+def test_cayley_descent_bad_input_raises(P0, kwargs, message):
+    """cayley_descent rejects a bad start or option with a ValueError that names it."""
+    with pytest.raises(ValueError, match=message):
+        dl.cayley_descent(_linear_cost, P0, **kwargs)
+
+
+@pytest.mark.parametrize("omega, M, message", [
+    (np.array([0.0, np.nan, 1.0]), np.eye(3), "omega contains 1 non-finite"),
+    (np.eye(3), np.eye(3), "omega must be a 1-D array"),
+    (np.arange(3.0), np.full((3, 3), np.nan), "M contains 9 non-finite"),
+    (np.arange(3.0), np.eye(4), "M must be 3x3"),
+    (np.arange(3.0), np.triu(np.ones((3, 3))), "M must be symmetric"),
+])
+def test_eigenbasis_preconditioner_bad_input_raises(omega, M, message):
+    """eigenbasis_preconditioner rejects a bad omega or M with a ValueError that names it."""
+    with pytest.raises(ValueError, match=message):
+        dl.eigenbasis_preconditioner(omega, M)

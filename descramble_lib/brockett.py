@@ -10,6 +10,7 @@ attained at ``P = T U^T``.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.linalg
 
 from ._validation import as_finite_matrix, as_symmetric_matrix
@@ -17,7 +18,7 @@ from ._validation import as_finite_matrix, as_symmetric_matrix
 __all__ = ["brockett_cost", "brockett_bound", "singular_values_padded"]
 
 
-def brockett_cost(A: np.ndarray, S: np.ndarray, P: np.ndarray) -> float:
+def brockett_cost(A: ArrayLike, S: ArrayLike, P: ArrayLike) -> float:
     """Descrambling loss ``tr(A P S S^T P^T)``.
 
     Parameters
@@ -44,14 +45,25 @@ def brockett_cost(A: np.ndarray, S: np.ndarray, P: np.ndarray) -> float:
     return float(np.sum(PS * (A @ PS)))
 
 
-def singular_values_padded(S: np.ndarray) -> np.ndarray:
-    """Singular values of ``S`` (shape ``(d, n)``), descending, zero-padded to length ``d``."""
+def singular_values_padded(S: ArrayLike) -> np.ndarray:
+    """Singular values of ``S``, descending, zero-padded to length ``d``.
+
+    Parameters
+    ----------
+    S : array_like, shape (d, n)
+        Finite data matrix; ``n < d`` is allowed.
+
+    Returns
+    -------
+    sigma : ndarray, shape (d,)
+        ``sigma[0] >= sigma[1] >= ... >= 0``.
+    """
     S = as_finite_matrix(S, "S")
     sigma = scipy.linalg.svdvals(S)
     return np.concatenate([sigma, np.zeros(S.shape[0] - sigma.size)])
 
 
-def brockett_bound(A: np.ndarray, S: np.ndarray) -> float:
+def brockett_bound(A: ArrayLike, S: ArrayLike) -> float:
     """Exact minimum of ``tr(A P S S^T P^T)`` over the orthogonal group.
 
     Parameters

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.linalg
 
 from ._validation import (as_finite_matrix, as_finite_vector, as_orthogonal_matrix,
@@ -117,7 +118,7 @@ class _Problem:
         return float(np.sum((self.A @ P) * (P @ self.M)))
 
 
-def _make_problem(S, A) -> _Problem:
+def _make_problem(S: ArrayLike, A: ArrayLike | None) -> _Problem:
     S = as_finite_matrix(S, "S")
     d = S.shape[0]
     if A is None:
@@ -324,7 +325,8 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
     return P, np.array(history), False, f"max_iter = {max_iter} reached"
 
 
-def descramble(S, A=None, *, method: str | None = None, P0=None, rescale: bool = False,
+def descramble(S: ArrayLike, A: ArrayLike | None = None, *, method: str | None = None,
+               P0: ArrayLike | str | None = None, rescale: bool = False,
                precondition: bool | None = None, max_iter: int = 1000, tol: float = 1e-10,
                grad_tol: float | None = None, loss: Callable | None = None) -> Descrambling:
     """Find the orthogonal descrambler of a layer's preactivations.

@@ -7,6 +7,7 @@ function takes ``M`` of shape ``(neurons, inputs)`` (one row per neuron).
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.optimize
 
 from ._validation import as_finite_matrix
@@ -21,18 +22,39 @@ def _nonzero_rows(M: np.ndarray, name: str) -> np.ndarray:
     return M
 
 
-def participation_number(M) -> np.ndarray:
+def participation_number(M: ArrayLike) -> np.ndarray:
     """Effective number of inputs per neuron, ``(sum_j w_j^2)^2 / sum_j w_j^4``, shape ``(neurons,)``.
 
     It equals the number of inputs for equal weights and 1 for a single non-zero weight.
+
+    Parameters
+    ----------
+    M : array_like, shape (neurons, inputs)
+        Weights, one row per neuron; no row may be all zero.
+
+    Returns
+    -------
+    ndarray, shape (neurons,)
     """
     M = _nonzero_rows(M, "M")
     squares = M**2
     return np.sum(squares, axis=1) ** 2 / np.sum(squares**2, axis=1)
 
 
-def top_entry_share(M, fraction: float = 0.1) -> float:
-    """Share of ``||M||_F^2`` held by the largest ``fraction`` of all entries (by magnitude)."""
+def top_entry_share(M: ArrayLike, fraction: float = 0.1) -> float:
+    """Share of ``||M||_F^2`` held by the largest ``fraction`` of all entries (by magnitude).
+
+    Parameters
+    ----------
+    M : array_like, shape (neurons, inputs)
+    fraction : float
+        Fraction of the entries counted, in ``(0, 1]``.
+
+    Returns
+    -------
+    float
+        Between ``fraction`` (all entries equal) and 1.
+    """
     M = as_finite_matrix(M, "M")
     if not 0 < fraction <= 1:
         raise ValueError(f"fraction must lie in (0, 1], got {fraction!r}")
@@ -43,7 +65,7 @@ def top_entry_share(M, fraction: float = 0.1) -> float:
     return float(squares[:max(1, int(fraction * squares.size))].sum() / total)
 
 
-def column_share(M, columns) -> np.ndarray:
+def column_share(M: ArrayLike, columns: ArrayLike) -> np.ndarray:
     """Share of each row's squared norm on the selected columns, shape ``(neurons,)``.
 
     Parameters
@@ -60,13 +82,18 @@ def column_share(M, columns) -> np.ndarray:
     return np.sum(M[:, mask] ** 2, axis=1) / np.sum(M**2, axis=1)
 
 
-def matched_row_cosines(P, Q) -> np.ndarray:
+def matched_row_cosines(P: ArrayLike, Q: ArrayLike) -> np.ndarray:
     """|cosines| between the rows of two orthogonal matrices after the best row matching.
 
     Rows are paired by the assignment that maximises the total ``|<p_i, q_j>|``
     (``scipy.optimize.linear_sum_assignment``), so the result does not depend on
     the order or signs of the rows: it is 1 everywhere exactly when ``Q`` is a
     signed permutation of ``P``.
+
+    Parameters
+    ----------
+    P, Q : array_like, shape (d, d)
+        Orthogonal matrices (e.g. two descramblers of the same layer).
 
     Returns
     -------

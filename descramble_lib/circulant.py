@@ -11,6 +11,7 @@ gains as eigenvalues. The optimal descrambler then only reorders Fourier modes.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 import torch
 
 from ._validation import as_finite_matrix, check_positive_int
@@ -20,7 +21,7 @@ __all__ = ["circulant_matrix", "conv1d_matrix", "is_circulant", "real_fourier_ga
            "gain_order", "fourier_permutation_descrambler"]
 
 
-def circulant_matrix(kernel, d: int) -> np.ndarray:
+def circulant_matrix(kernel: ArrayLike, d: int) -> np.ndarray:
     """Matrix of a circular cross-correlation, as computed by a circular ``Conv1d``.
 
     Parameters
@@ -81,7 +82,7 @@ def conv1d_matrix(layer: torch.nn.Conv1d, d: int) -> np.ndarray:
     return outputs[:, 0, :].numpy().astype(float).T
 
 
-def is_circulant(C, *, atol: float = 1e-12) -> bool:
+def is_circulant(C: ArrayLike, *, atol: float = 1e-12) -> bool:
     """Whether ``C`` (shape (d, d)) satisfies ``C[i, j] = C[0, (j - i) mod d]`` to ``atol``."""
     C = as_finite_matrix(C, "C")
     d = C.shape[0]
@@ -91,7 +92,7 @@ def is_circulant(C, *, atol: float = 1e-12) -> bool:
     return bool(np.max(np.abs(C - shifted)) <= atol * max(1.0, float(np.max(np.abs(C)))))
 
 
-def real_fourier_gains(C) -> np.ndarray:
+def real_fourier_gains(C: ArrayLike) -> np.ndarray:
     """Gains ``||C t_i||`` of a circulant matrix on the real Fourier modes.
 
     Parameters
@@ -113,7 +114,7 @@ def real_fourier_gains(C) -> np.ndarray:
     return np.linalg.norm(C @ fourier_basis(C.shape[0]), axis=0)
 
 
-def gain_order(gains) -> np.ndarray:
+def gain_order(gains: ArrayLike) -> np.ndarray:
     """Indices of Fourier modes sorted by gain, largest first (ties keep frequency order).
 
     Parameters
@@ -135,7 +136,7 @@ def gain_order(gains) -> np.ndarray:
     return np.argsort(-np.round(gains / scale, 10), kind="stable")
 
 
-def fourier_permutation_descrambler(gains) -> np.ndarray:
+def fourier_permutation_descrambler(gains: ArrayLike) -> np.ndarray:
     """The optimal descrambler of a circulant layer that permutes Fourier modes.
 
     Parameters

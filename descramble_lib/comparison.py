@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.linalg
 
 from ._validation import as_finite_matrix, check_positive_int
@@ -28,7 +29,7 @@ __all__ = ["tie_blocks", "fourier_blocks", "block_subspace_angles",
            "descrambler_distance", "align_in_blocks", "block_gaps", "davis_kahan_bound"]
 
 
-def tie_blocks(values, *, rtol: float = 1e-8) -> list[np.ndarray]:
+def tie_blocks(values: ArrayLike, *, rtol: float = 1e-8) -> list[np.ndarray]:
     """Group consecutive (nearly) equal entries of a sorted sequence.
 
     Parameters
@@ -82,7 +83,8 @@ def _check_blocks(blocks: Sequence[np.ndarray], d: int) -> list[np.ndarray]:
     return blocks
 
 
-def block_subspace_angles(U1, U2, blocks: Sequence[np.ndarray]) -> np.ndarray:
+def block_subspace_angles(U1: ArrayLike, U2: ArrayLike,
+                          blocks: Sequence[np.ndarray]) -> np.ndarray:
     """Largest principal angle between matched column blocks of two matrices.
 
     Parameters
@@ -121,7 +123,8 @@ def _basis_and_blocks(d: int, T, blocks):
     return T, _check_blocks(blocks, d)
 
 
-def descrambler_distance(P1, P2, *, T=None, blocks=None) -> float:
+def descrambler_distance(P1: ArrayLike, P2: ArrayLike, *, T: ArrayLike | None = None,
+                         blocks: Sequence[np.ndarray] | None = None) -> float:
     """Distance between two descramblers modulo the non-uniqueness of Lemma 1.
 
     Parameters
@@ -153,7 +156,8 @@ def descrambler_distance(P1, P2, *, T=None, blocks=None) -> float:
     return float(np.max(block_subspace_angles(P1.T @ T, P2.T @ T, blocks)))
 
 
-def align_in_blocks(Y, Y_ref, *, T=None, blocks=None) -> np.ndarray:
+def align_in_blocks(Y: ArrayLike, Y_ref: ArrayLike, *, T: ArrayLike | None = None,
+                    blocks: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Member of ``Y``'s class closest to ``Y_ref`` under block rotations of ``T``.
 
     Parameters
@@ -188,7 +192,7 @@ def align_in_blocks(Y, Y_ref, *, T=None, blocks=None) -> np.ndarray:
     return T @ aligned
 
 
-def block_gaps(eigenvalues, blocks: Sequence[np.ndarray]) -> np.ndarray:
+def block_gaps(eigenvalues: ArrayLike, blocks: Sequence[np.ndarray]) -> np.ndarray:
     """Eigenvalue gap separating each index block from its neighbours.
 
     Parameters
@@ -227,7 +231,8 @@ def block_gaps(eigenvalues, blocks: Sequence[np.ndarray]) -> np.ndarray:
     return np.array(gaps)
 
 
-def davis_kahan_bound(M_estimate, M, blocks: Sequence[np.ndarray]) -> np.ndarray:
+def davis_kahan_bound(M_estimate: ArrayLike, M: ArrayLike,
+                      blocks: Sequence[np.ndarray]) -> np.ndarray:
     """Bound on how far eigenvector blocks move when ``M`` is perturbed.
 
     Parameters

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.special
 
 from ._validation import as_finite_vector, check_positive_int
@@ -80,7 +81,7 @@ def distance_grid() -> np.ndarray:
     return np.linspace(DISTANCE_MIN_NM, DISTANCE_MAX_NM, N_POINTS)
 
 
-def trapezoid_weights(r) -> np.ndarray:
+def trapezoid_weights(r: ArrayLike) -> np.ndarray:
     """Trapezoid-rule weights of a strictly increasing grid.
 
     Parameters
@@ -106,7 +107,7 @@ def trapezoid_weights(r) -> np.ndarray:
     return w
 
 
-def dipolar_kernel(t, r, *, delta_r_weights: bool = False) -> np.ndarray:
+def dipolar_kernel(t: ArrayLike, r: ArrayLike, *, delta_r_weights: bool = False) -> np.ndarray:
     """Dipolar kernel of an isotropic ensemble of spin pairs.
 
     Parameters
@@ -158,7 +159,7 @@ def dipolar_kernel(t, r, *, delta_r_weights: bool = False) -> np.ndarray:
     return K
 
 
-def background(t, decay_rate_per_us, dimension) -> np.ndarray:
+def background(t: ArrayLike, decay_rate_per_us: ArrayLike, dimension: ArrayLike) -> np.ndarray:
     """Stretched-exponential intermolecular background ``B(t) = exp(-(k |t|)^(N/3))``.
 
     Parameters
@@ -374,7 +375,7 @@ def simulate(n: int, *, seed: int) -> DEERSimulation:
         decay_rate_per_us=k, dimension=dim, noise_std=noise_std, seed=int(seed))
 
 
-def unit_area(distributions, r) -> np.ndarray:
+def unit_area(distributions: ArrayLike, r: ArrayLike) -> np.ndarray:
     """Scale distributions to unit trapezoid area on the grid ``r``.
 
     Parameters
@@ -401,7 +402,7 @@ def unit_area(distributions, r) -> np.ndarray:
     return P / area[:, None]
 
 
-def distribution_error(estimates, truth, r) -> np.ndarray:
+def distribution_error(estimates: ArrayLike, truth: ArrayLike, r: ArrayLike) -> np.ndarray:
     """Relative L2 error of estimated distance distributions, after scaling both to unit area.
 
     Parameters

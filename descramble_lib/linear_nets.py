@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 import torch
 from tqdm.auto import tqdm
 
@@ -33,7 +34,7 @@ def _positive(value, name: str) -> float:
     return float(value)
 
 
-def smg_mode_strength(t, s, *, tau: float, a0: float) -> np.ndarray:
+def smg_mode_strength(t: ArrayLike, s: ArrayLike, *, tau: float, a0: float) -> np.ndarray:
     """Analytic mode strength of a two-layer linear network (SMG sigmoid).
 
     Parameters
@@ -67,7 +68,7 @@ def smg_mode_strength(t, s, *, tau: float, a0: float) -> np.ndarray:
     return s / (1.0 + (s / a0 - 1.0) * np.exp(-2.0 * s * t / tau))
 
 
-def input_output_correlation(X, Y) -> np.ndarray:
+def input_output_correlation(X: ArrayLike, Y: ArrayLike) -> np.ndarray:
     """``Sigma_yx = Y X^T / n`` for inputs ``X`` (m, n) and targets ``Y`` (p, n); shape (p, m)."""
     X = as_finite_matrix(X, "X")
     Y = as_finite_matrix(Y, "Y")
@@ -76,7 +77,7 @@ def input_output_correlation(X, Y) -> np.ndarray:
     return Y @ X.T / X.shape[1]
 
 
-def aligned_initialisation(Sigma_yx, h: int, *, a0: float, rng: np.random.Generator
+def aligned_initialisation(Sigma_yx: ArrayLike, h: int, *, a0: float, rng: np.random.Generator
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Balanced small weights aligned with the modes, scrambled by a random rotation.
 
@@ -147,7 +148,8 @@ class LinearNetTraining:
     wall_time_s: float
 
 
-def train_linear_net(X, Y, W1, W2, *, lr: float, n_steps: int, record_every: int = 1,
+def train_linear_net(X: ArrayLike, Y: ArrayLike, W1: ArrayLike, W2: ArrayLike, *, lr: float,
+                     n_steps: int, record_every: int = 1,
                      progress: bool = False, threads: int | None = 1) -> LinearNetTraining:
     """Train ``y = W2 W1 x`` by full-batch gradient descent in torch (float64).
 
@@ -243,7 +245,8 @@ def _gradient_descent(X, Y, W1, W2, lr, n_steps, record_every, progress):
     return steps, first, second, losses
 
 
-def mode_strengths(W1, W2, Sigma_yx, *, n_modes: int | None = None) -> np.ndarray:
+def mode_strengths(W1: ArrayLike, W2: ArrayLike, Sigma_yx: ArrayLike, *,
+                   n_modes: int | None = None) -> np.ndarray:
     """Strengths ``a_i = u_i^T W2 W1 v_i`` of the modes of ``Sigma_yx`` in a network.
 
     Parameters

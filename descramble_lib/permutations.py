@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Mapping
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.linalg
 from scipy.optimize import quadratic_assignment
 
@@ -44,7 +45,7 @@ class PermutationDescrambling(Descrambling):
     start_losses: dict = field(default_factory=dict)
 
 
-def spectral_order(S, A=None) -> np.ndarray:
+def spectral_order(S: ArrayLike, A: ArrayLike = None) -> np.ndarray:
     """Order neurons by their coordinates in the smoothest non-constant modes.
 
     Parameters
@@ -98,7 +99,7 @@ def _check_starts(starts, d: int) -> dict:
     return checked
 
 
-def descramble_permutation(S, A=None, *, seed: int, n_random: int = 2,
+def descramble_permutation(S: ArrayLike, A: ArrayLike = None, *, seed: int, n_random: int = 2,
                            starts: Mapping[str, np.ndarray] | None = None,
                            refine: bool = True, maxiter: int = 100) -> PermutationDescrambling:
     """Find a neuron permutation minimising ``tr(A P S S^T P^T)`` (approximately).

@@ -29,6 +29,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.linalg
 import scipy.optimize
 from threadpoolctl import threadpool_limits
@@ -97,7 +98,8 @@ def _solution_operator(K: np.ndarray, L: np.ndarray, alpha: float) -> np.ndarray
     return scipy.linalg.solve_triangular(R, Q[: K.shape[0]].T)
 
 
-def tikhonov(K, y, alpha: float, *, L=None) -> np.ndarray:
+def tikhonov(K: ArrayLike, y: ArrayLike, alpha: float, *,
+             L: ArrayLike | None = None) -> np.ndarray:
     """Tikhonov solution ``argmin ||K x - y||^2 + alpha^2 ||L x||^2``.
 
     Parameters
@@ -197,7 +199,9 @@ def _gcv_block(K, Y, L_pinv, N, alphas, K_norm):
     return solution, best, gcv, residual2, penalty2
 
 
-def gcv_tikhonov(K, y, *, L=None, alphas=None, weights=None) -> TikhonovResult:
+def gcv_tikhonov(K: ArrayLike, y: ArrayLike, *, L: ArrayLike | None = None,
+                 alphas: ArrayLike | None = None,
+                 weights: ArrayLike | None = None) -> TikhonovResult:
     """Tikhonov regularisation with alpha chosen by generalised cross-validation.
 
     Parameters
@@ -297,7 +301,9 @@ def gcv_tikhonov(K, y, *, L=None, alphas=None, weights=None) -> TikhonovResult:
     return result
 
 
-def nonnegative_tikhonov(K, y, alpha, *, L=None, weights=None) -> np.ndarray:
+def nonnegative_tikhonov(K: ArrayLike, y: ArrayLike, alpha: float | ArrayLike, *,
+                         L: ArrayLike | None = None,
+                         weights: ArrayLike | None = None) -> np.ndarray:
     """Non-negative Tikhonov solution ``argmin_{x >= 0} ||w * (K x - y)||^2 + alpha^2 ||L x||^2``.
 
     Parameters
@@ -351,7 +357,8 @@ def nonnegative_tikhonov(K, y, alpha, *, L=None, weights=None) -> np.ndarray:
     return X[:, 0] if single else X
 
 
-def tikhonov_deer(sim: DEERSimulation, *, alphas=None, weighted: bool = False) -> TikhonovResult:
+def tikhonov_deer(sim: DEERSimulation, *, alphas: ArrayLike | None = None,
+                  weighted: bool = False) -> TikhonovResult:
     """Classical DEER inversion: unconstrained Tikhonov with a second-difference penalty and GCV.
 
     Parameters

@@ -12,6 +12,7 @@ of Saxe, McClelland and Ganguli's theory.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from ._validation import as_finite_matrix, check_positive_int
 
@@ -32,7 +33,7 @@ def _positive(value, name: str) -> float:
     return float(value)
 
 
-def gaussian_blur_matrix(x, *, width: float) -> np.ndarray:
+def gaussian_blur_matrix(x: ArrayLike, *, width: float) -> np.ndarray:
     """Row-normalised Gaussian blur on a grid (no periodic wrap-around).
 
     Parameters
@@ -54,7 +55,7 @@ def gaussian_blur_matrix(x, *, width: float) -> np.ndarray:
     return B / B.sum(axis=1, keepdims=True)
 
 
-def squared_exponential_covariance(x, *, length_scale: float) -> np.ndarray:
+def squared_exponential_covariance(x: ArrayLike, *, length_scale: float) -> np.ndarray:
     """Covariance ``C_f[i, j] = exp(-(x_i - x_j)^2 / (2 ell^2))`` of :func:`smooth_random_signals`.
 
     Parameters
@@ -74,7 +75,7 @@ def squared_exponential_covariance(x, *, length_scale: float) -> np.ndarray:
     return np.exp(-0.5 * ((x[:, None] - x[None, :]) / length_scale) ** 2)
 
 
-def smooth_random_signals(x, n: int, *, length_scale: float,
+def smooth_random_signals(x: ArrayLike, n: int, *, length_scale: float,
                           rng: np.random.Generator) -> np.ndarray:
     """Samples of a zero-mean Gaussian process with squared-exponential covariance.
 
@@ -102,7 +103,8 @@ def smooth_random_signals(x, n: int, *, length_scale: float,
     return root @ rng.standard_normal((covariance.shape[0], n))
 
 
-def blurred_observations(F, B, *, noise: float, rng: np.random.Generator) -> np.ndarray:
+def blurred_observations(F: ArrayLike, B: ArrayLike, *, noise: float,
+                         rng: np.random.Generator) -> np.ndarray:
     """Observations ``X = B F + noise * xi`` with ``xi`` standard Gaussian.
 
     Parameters
@@ -129,7 +131,7 @@ def blurred_observations(F, B, *, noise: float, rng: np.random.Generator) -> np.
     return B @ F + noise * rng.standard_normal((B.shape[0], F.shape[1]))
 
 
-def regularised_pseudo_inverse(B, C_f, *, noise: float) -> np.ndarray:
+def regularised_pseudo_inverse(B: ArrayLike, C_f: ArrayLike, *, noise: float) -> np.ndarray:
     """Best linear estimator of ``f`` from ``x = B f + nu xi``: ``C_f B^T (B C_f B^T + nu^2 I)^{-1}``.
 
     Parameters

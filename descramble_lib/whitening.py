@@ -8,6 +8,7 @@ data exactly and whitens given data.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
 import scipy.linalg
 
 from ._validation import as_finite_matrix, check_positive_int
@@ -64,7 +65,7 @@ def isotropic_inputs(m: int, n: int, *, c: float = 1.0, centred: bool = False,
     return np.sqrt(c) * Q.T
 
 
-def whiten(X, *, rcond: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
+def whiten(X: ArrayLike, *, rcond: float = 1e-12) -> tuple[np.ndarray, np.ndarray]:
     """ZCA-whiten data so that its uncentred second moment is the identity.
 
     Parameters

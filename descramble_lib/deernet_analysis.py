@@ -32,12 +32,13 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from numpy.polynomial import chebyshev, legendre
 
 from ._validation import as_finite_matrix, check_positive_int
 from .comparison import block_subspace_angles, fourier_blocks
 from .deer import dipolar_kernel, distance_grid, time_grid
-from .deernet import layer_weights, preactivations
+from .deernet import DEERNet, TrainedDEERNet, layer_weights, preactivations
 from .operators import fourier_basis
 from .plotting import centred_fourier_magnitude
 from .solvers import FIGURE1_STRATEGIES, Descrambling, descramble
@@ -115,7 +116,8 @@ def band_mask(n: int, *, half_width: int = 10, rows: str = "symmetric") -> np.nd
     return (index < centre - half_width) | (index >= centre + half_width - 1)
 
 
-def band_relative_norm(matrix, *, half_width: int = 10, rows: str = "symmetric") -> float:
+def band_relative_norm(matrix: ArrayLike, *, half_width: int = 10,
+                       rows: str = "symmetric") -> float:
     """The "relative norm" of Figure 2: share of a matrix's 2-D spectrum outside the central band.
 
     The definition follows the rows of the paper's MATLAB code as described in the book's
@@ -154,7 +156,7 @@ def band_relative_norm(matrix, *, half_width: int = 10, rows: str = "symmetric")
     return float(power[outside].sum()) / total
 
 
-def band_norm_lower_bound(W, *, half_width: int = 10) -> float:
+def band_norm_lower_bound(W: ArrayLike, *, half_width: int = 10) -> float:
     """Smallest :func:`band_relative_norm` (symmetric rows) of ``P W`` over orthogonal ``P``.
 
     Parameters
@@ -188,7 +190,7 @@ def band_norm_lower_bound(W, *, half_width: int = 10) -> float:
     return float(energy[2 * half_width - 1:].sum()) / total
 
 
-def low_frequency_angle(P, reference, *, n_frequencies: int = 10) -> float:
+def low_frequency_angle(P: ArrayLike, reference: ArrayLike, *, n_frequencies: int = 10) -> float:
     """Mean largest principal angle, in degrees, between what two descramblers send to low frequencies.
 
     Parameters
@@ -225,7 +227,7 @@ def low_frequency_angle(P, reference, *, n_frequencies: int = 10) -> float:
     return float(np.degrees(angles).mean())
 
 
-def top_direction_alignment(W, S) -> tuple[float, float]:
+def top_direction_alignment(W: ArrayLike, S: ArrayLike) -> tuple[float, float]:
     """How closely the top principal direction of preactivations follows the mean signal.
 
     Parameters
@@ -258,7 +260,7 @@ def top_direction_alignment(W, S) -> tuple[float, float]:
     return cosines[0], cosines[1]
 
 
-def zero_frequency_contrast(matrix, *, half_width: int = 10) -> tuple[float, float]:
+def zero_frequency_contrast(matrix: ArrayLike, *, half_width: int = 10) -> tuple[float, float]:
     """How dark the zero frequency of the second (input) axis is inside the central band.
 
     Parameters
@@ -301,7 +303,7 @@ def zero_frequency_contrast(matrix, *, half_width: int = 10) -> tuple[float, flo
     return column / neighbours, float(power[d // 2, centre]) / neighbours
 
 
-def magnitude_correlation(A, B) -> float:
+def magnitude_correlation(A: ArrayLike, B: ArrayLike) -> float:
     """Pearson correlation of the centred 2-D Fourier magnitudes of two matrices.
 
     Parameters
@@ -341,7 +343,7 @@ def _check_side(side: str) -> str:
     return side
 
 
-def scaled_singular_vectors(matrix, *, side: str, k: int | None = None) -> np.ndarray:
+def scaled_singular_vectors(matrix: ArrayLike, *, side: str, k: int | None = None) -> np.ndarray:
     """Singular vectors times their singular values, one per row, signs fixed.
 
     Parameters
@@ -370,7 +372,7 @@ def scaled_singular_vectors(matrix, *, side: str, k: int | None = None) -> np.nd
     return _largest_entry_positive(sigma[:k, None] * vectors)
 
 
-def singular_subspace(matrix, k: int, *, side: str) -> np.ndarray:
+def singular_subspace(matrix: ArrayLike, k: int, *, side: str) -> np.ndarray:
     """Orthonormal basis of the span of the ``k`` leading left or right singular vectors.
 
     Parameters
@@ -395,7 +397,7 @@ def singular_subspace(matrix, k: int, *, side: str) -> np.ndarray:
     return U[:, :k] if side == "left" else Vt[:k].T
 
 
-def subspace_overlap(A, B) -> float:
+def subspace_overlap(A: ArrayLike, B: ArrayLike) -> float:
     """Share of the span of ``A`` that lies inside the span of ``B``.
 
     Parameters
@@ -422,7 +424,7 @@ def subspace_overlap(A, B) -> float:
     return float(np.sum((Q_A.T @ Q_B) ** 2)) / A.shape[1]
 
 
-def nested_subspace_overlaps(A, B) -> np.ndarray:
+def nested_subspace_overlaps(A: ArrayLike, B: ArrayLike) -> np.ndarray:
     """:func:`subspace_overlap` of ``A[:, :k]`` with ``B[:, :k]`` for every ``k`` at once.
 
     Parameters
@@ -450,7 +452,7 @@ def nested_subspace_overlaps(A, B) -> np.ndarray:
     return np.diagonal(cumulative) / k
 
 
-def kernel_resemblance(matrix, kernel, *, side: str, n_rows: int,
+def kernel_resemblance(matrix: ArrayLike, kernel: ArrayLike, *, side: str, n_rows: int,
                        k: int = 20) -> tuple[float, float]:
     """The two numbers of Figure 3 for one matrix against the DEER kernel.
 
@@ -541,7 +543,7 @@ def smooth_basis(n_points: int, n_functions: int, *, kind: str = "chebyshev",
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
 
 
-def zero_crossings(vectors) -> np.ndarray:
+def zero_crossings(vectors: ArrayLike) -> np.ndarray:
     """Number of sign changes along each column, e.g. the oscillations of a component.
 
     Parameters
@@ -563,7 +565,7 @@ def zero_crossings(vectors) -> np.ndarray:
     return np.array(counts, dtype=int)
 
 
-def even_share(vectors) -> np.ndarray:
+def even_share(vectors: ArrayLike) -> np.ndarray:
     """Share of each column's squared norm in its even part about the middle of the grid.
 
     Parameters
@@ -585,7 +587,7 @@ def even_share(vectors) -> np.ndarray:
     return np.sum(even ** 2, axis=0) / norms
 
 
-def column_cosines(A, B) -> np.ndarray:
+def column_cosines(A: ArrayLike, B: ArrayLike) -> np.ndarray:
     """``|cos|`` of the angle between matching columns of two matrices.
 
     Parameters
@@ -609,7 +611,7 @@ def column_cosines(A, B) -> np.ndarray:
     return np.abs(np.sum(A * B, axis=0)) / norms
 
 
-def align_signs(U, reference) -> np.ndarray:
+def align_signs(U: ArrayLike, reference: ArrayLike) -> np.ndarray:
     """Flip columns of ``U`` so each has a positive inner product with its closest reference.
 
     Parameters
@@ -635,7 +637,7 @@ def align_signs(U, reference) -> np.ndarray:
     return U * np.where(closest < 0, -1.0, 1.0)
 
 
-def bandedness(G, widths: Sequence[int] = (1, 2, 3)) -> np.ndarray:
+def bandedness(G: ArrayLike, widths: Sequence[int] = (1, 2, 3)) -> np.ndarray:
     """Share of a matrix's squared mass within ``k`` diagonals of the main diagonal.
 
     Parameters
@@ -669,8 +671,8 @@ def _haar_frame(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
     return Q * np.where(np.diag(R) < 0, -1.0, 1.0)
 
 
-def random_bandedness(basis, n_vectors: int, *, widths: Sequence[int] = (1, 2, 3),
-                      n_draws: int = 200, span=None,
+def random_bandedness(basis: ArrayLike, n_vectors: int, *, widths: Sequence[int] = (1, 2, 3),
+                      n_draws: int = 200, span: ArrayLike | None = None,
                       rng: np.random.Generator | int) -> np.ndarray:
     """:func:`bandedness` of ``basis^T Q`` for random orthonormal ``Q``: a null distribution.
 
@@ -721,7 +723,7 @@ def random_bandedness(basis, n_vectors: int, *, widths: Sequence[int] = (1, 2, 3
     return np.array(draws)
 
 
-def empirical_percentile(value: float, samples) -> float:
+def empirical_percentile(value: float, samples: ArrayLike) -> float:
     """Percentage of ``samples`` strictly below ``value`` (0 to 100).
 
     Parameters
@@ -745,7 +747,8 @@ def empirical_percentile(value: float, samples) -> float:
     return 100.0 * float(np.mean(samples < value))
 
 
-def descramble_deernet_layer(trained, X, layer: int, *, strategy: str = "d") -> Descrambling:
+def descramble_deernet_layer(trained: TrainedDEERNet | DEERNet, X: ArrayLike, layer: int, *,
+                             strategy: str = "d") -> Descrambling:
     """Descramble layer 1 or 2 of a DEERNet with one of :data:`STRATEGIES`.
 
     Parameters
@@ -814,10 +817,12 @@ class DEERNetExplanation:
     widths: tuple[int, ...] = field(default=(1, 2, 3))
 
 
-def explain_deernet(trained, X, *, strategies: Sequence[str] = ("a", "b", "c", "d"),
+def explain_deernet(trained: TrainedDEERNet | DEERNet, X: ArrayLike, *,
+                    strategies: Sequence[str] = ("a", "b", "c", "d"),
                     half_width: int = 10, n_subspace: int = 20, n_components: int = 20,
                     widths: Sequence[int] = (1, 2, 3), n_draws: int = 200,
-                    kernel=None, rng: np.random.Generator | int) -> DEERNetExplanation:
+                    kernel: ArrayLike | None = None,
+                    rng: np.random.Generator | int) -> DEERNetExplanation:
     """All the numbers of Figures 1-4 for one DEERNet, as computed in "Reproducing the paper".
 
     Parameters

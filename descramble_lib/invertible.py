@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import ArrayLike
 import torch
 from torch import nn
 
@@ -369,7 +370,7 @@ def boundary_hyperplane(net: InvertibleNet) -> tuple[torch.Tensor, torch.Tensor]
     return w, delta_b
 
 
-def logit_difference(net: InvertibleNet, x):
+def logit_difference(net: InvertibleNet, x: ArrayLike | torch.Tensor) -> np.ndarray | torch.Tensor:
     """``f(x) = logit_0(x) - logit_1(x)``, shape ``(n,)``; class 0 wins where ``f > 0``."""
     xt, as_numpy = _as_points(x, net.dtype)
     with torch.no_grad():
@@ -377,7 +378,7 @@ def logit_difference(net: InvertibleNet, x):
     return _like(logits[:, 0] - logits[:, 1], as_numpy)
 
 
-def decision_boundary(net: InvertibleNet, x, *, n_points: int = 400,
+def decision_boundary(net: InvertibleNet, x: ArrayLike | torch.Tensor, *, n_points: int = 400,
                       padding: float = 0.5) -> DecisionBoundary:
     """The exact decision boundary in input space, as ``T^{-1}`` of the feature-space line.
 
@@ -434,7 +435,8 @@ def _project(net: InvertibleNet, xt: torch.Tensor) -> torch.Tensor:
         return net.inverse(z_p)
 
 
-def project_to_boundary(net: InvertibleNet, x):
+def project_to_boundary(net: InvertibleNet,
+                        x: ArrayLike | torch.Tensor) -> np.ndarray | torch.Tensor:
     """Projection ``x_p = T^{-1}(z_p)`` of each input onto the decision boundary.
 
     Parameters
@@ -531,7 +533,8 @@ def _path_integral(net: InvertibleNet, start: torch.Tensor, step: torch.Tensor) 
     return total.index_add_(0, row, (right - left)[:, None] * gradient)
 
 
-def feature_importance(net: InvertibleNet, x, *, method: str = "gradient"):
+def feature_importance(net: InvertibleNet, x: ArrayLike | torch.Tensor, *,
+                       method: str = "gradient") -> np.ndarray | torch.Tensor:
     """Feature importance of the decision at ``x`` relative to its projection ``x_p``.
 
     Parameters
@@ -572,7 +575,7 @@ def feature_importance(net: InvertibleNet, x, *, method: str = "gradient"):
     return _like((xt - x_p) * _path_integral(net, x_p, xt - x_p), as_numpy)
 
 
-def inactive_subnets(net: InvertibleNet, x) -> int:
+def inactive_subnets(net: InvertibleNet, x: ArrayLike | torch.Tensor) -> int:
     """Number of coupling functions ``F``, ``G`` that are constant on the data.
 
     A subnet is counted when its output takes one single value at every input it receives
@@ -605,7 +608,8 @@ def inactive_subnets(net: InvertibleNet, x) -> int:
     return count
 
 
-def importance_table(net: InvertibleNet, x) -> tuple[list[str], list[list[float]]]:
+def importance_table(net: InvertibleNet,
+                     x: ArrayLike | torch.Tensor) -> tuple[list[str], list[list[float]]]:
     """Rows of numbers that explain the decisions at ``x``, for a table in the book.
 
     Parameters

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 import torch
 from torch import nn
 
@@ -64,7 +65,7 @@ def linear_layer_names(model: nn.Module) -> list[str]:
     return [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
 
 
-def find_linear_layer(model: nn.Module, layer) -> tuple[str, nn.Linear]:
+def find_linear_layer(model: nn.Module, layer: nn.Linear | str) -> tuple[str, nn.Linear]:
     """Resolve ``layer`` (an ``nn.Linear`` of ``model`` or its name) to ``(name, module)``.
 
     Raises
@@ -120,7 +121,8 @@ def _as_input_tensor(inputs, like: torch.Tensor) -> torch.Tensor:
     return tensor.to(device=like.device)
 
 
-def layer_preactivations(model: nn.Module, layer, inputs, *,
+def layer_preactivations(model: nn.Module, layer: nn.Linear | str,
+                         inputs: ArrayLike | torch.Tensor, *,
                          batch_size: int | None = None) -> tuple[str, np.ndarray]:
     """Preactivations ``S = W x + b`` of an ``nn.Linear`` of ``model`` on ``inputs``.
 
@@ -182,7 +184,8 @@ def layer_preactivations(model: nn.Module, layer, inputs, *,
     return name, S
 
 
-def descramble_layer(model: nn.Module, layer, inputs, *, batch_size: int | None = None,
+def descramble_layer(model: nn.Module, layer: nn.Linear | str, inputs: ArrayLike | torch.Tensor, *,
+                     batch_size: int | None = None,
                      **descramble_options) -> LayerDescrambling:
     """Descramble an ``nn.Linear`` layer of a torch model from its preactivations on ``inputs``.
 
@@ -230,7 +233,7 @@ def descramble_layer(model: nn.Module, layer, inputs, *, batch_size: int | None 
                              bias=None if b is None else P @ b)
 
 
-def neuron_axis_spectrum(matrix) -> tuple[np.ndarray, np.ndarray]:
+def neuron_axis_spectrum(matrix: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
     """Share of a matrix's energy at each frequency along its first (neuron) axis.
 
     Parameters

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 
 import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
 import numpy as np
 
 __all__ = ["plot_matrix", "plot_relative_gap", "centred_fourier_magnitude",
@@ -19,8 +20,9 @@ def _axis(ax):
     return plt.gca() if ax is None else ax
 
 
-def plot_matrix(matrix: np.ndarray, *, ax=None, title: str = "", cmap: str = "RdBu_r",
-                symmetric: bool = True, colorbar: bool = True, **imshow_kwargs):
+def plot_matrix(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
+                cmap: str = "RdBu_r",
+                symmetric: bool = True, colorbar: bool = True, **imshow_kwargs) -> Axes:
     """Show a matrix as an image, colour limits symmetric about zero by default.
 
     Parameters
@@ -44,8 +46,9 @@ def plot_matrix(matrix: np.ndarray, *, ax=None, title: str = "", cmap: str = "Rd
     return ax
 
 
-def plot_relative_gap(histories: Mapping[str, Sequence[float]], bound: float, *, ax=None,
-                      floor: float = 1e-16):
+def plot_relative_gap(histories: Mapping[str, Sequence[float]], bound: float, *,
+                      ax: Axes | None = None,
+                      floor: float = 1e-16) -> Axes:
     """Plot ``(loss - bound) / bound`` against iteration on a log scale.
 
     Parameters
@@ -82,8 +85,8 @@ def centred_fourier_magnitude(matrix: np.ndarray) -> np.ndarray:
     return np.abs(np.fft.fftshift(np.fft.fft2(np.asarray(matrix, dtype=float))))
 
 
-def plot_fourier_magnitude(matrix: np.ndarray, *, ax=None, title: str = "",
-                           log: bool = False, colorbar: bool = True):
+def plot_fourier_magnitude(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
+                           log: bool = False, colorbar: bool = True) -> Axes:
     """Show :func:`centred_fourier_magnitude` of ``matrix`` with signed frequency axes.
 
     The axes are labelled by frequency index (``-rows//2 ... rows - rows//2 - 1``),
@@ -113,8 +116,9 @@ def plot_fourier_magnitude(matrix: np.ndarray, *, ax=None, title: str = "",
 _CLASS_COLOURS = ("tab:blue", "tab:orange")
 
 
-def plot_two_classes(points: np.ndarray, labels: np.ndarray, *, ax=None, size: float = 10,
-                     alpha: float = 0.5, names: Sequence[str] = ("class 0", "class 1")):
+def plot_two_classes(points: np.ndarray, labels: np.ndarray, *, ax: Axes | None = None,
+                     size: float = 10,
+                     alpha: float = 0.5, names: Sequence[str] = ("class 0", "class 1")) -> Axes:
     """Scatter 2-D points coloured by a 0/1 label.
 
     Parameters
@@ -132,8 +136,8 @@ def plot_two_classes(points: np.ndarray, labels: np.ndarray, *, ax=None, size: f
     return ax
 
 
-def plot_boundary_curve(curve: np.ndarray, *, ax=None, color: str = "k",
-                        label: str = "decision boundary"):
+def plot_boundary_curve(curve: np.ndarray, *, ax: Axes | None = None, color: str = "k",
+                        label: str = "decision boundary") -> Axes:
     """Draw a sampled boundary, points ``curve`` of shape ``(n_points, 2)`` in order."""
     ax = _axis(ax)
     curve = np.asarray(curve)
@@ -141,8 +145,8 @@ def plot_boundary_curve(curve: np.ndarray, *, ax=None, color: str = "k",
     return ax
 
 
-def plot_projections(points: np.ndarray, projections: np.ndarray, *, ax=None,
-                     color: str = "tab:red"):
+def plot_projections(points: np.ndarray, projections: np.ndarray, *, ax: Axes | None = None,
+                     color: str = "tab:red") -> Axes:
     """Join each point to its projection with a segment; circles at points, crosses at projections.
 
     ``points`` and ``projections`` have shape ``(n, 2)``, row i joined to row i.
@@ -162,9 +166,10 @@ def plot_projections(points: np.ndarray, projections: np.ndarray, *, ax=None,
 
 def plot_boundary_panel(points: np.ndarray, labels: np.ndarray, curve: np.ndarray, *,
                         samples: np.ndarray | None = None,
-                        projections: np.ndarray | None = None, ax=None, title: str = "",
+                        projections: np.ndarray | None = None, ax: Axes | None = None,
+                        title: str = "",
                         axis_names: Sequence[str] = ("$x_1$", "$x_2$"), margin: float = 0.08,
-                        equal_aspect: bool = True, legend: bool = False):
+                        equal_aspect: bool = True, legend: bool = False) -> Axes:
     """One panel: classes, boundary curve and (optionally) samples joined to projections.
 
     Parameters
@@ -211,8 +216,8 @@ __all__ += ["plot_two_classes", "plot_boundary_curve", "plot_projections",
 # The dipolar kernel, simulated signals, training curves and held-out reconstructions.
 
 
-def plot_dipolar_kernel(K: np.ndarray, t: np.ndarray, r: np.ndarray, *, ax=None,
-                        title: str = "", colorbar: bool = True):
+def plot_dipolar_kernel(K: np.ndarray, t: np.ndarray, r: np.ndarray, *, ax: Axes | None = None,
+                        title: str = "", colorbar: bool = True) -> Axes:
     """The kernel ``K(t, r)`` as an image: distance across, time down.
 
     Parameters
@@ -235,9 +240,9 @@ def plot_dipolar_kernel(K: np.ndarray, t: np.ndarray, r: np.ndarray, *, ax=None,
     return ax
 
 
-def plot_singular_values(spectra: Mapping[str, np.ndarray], *, ax=None,
+def plot_singular_values(spectra: Mapping[str, np.ndarray], *, ax: Axes | None = None,
                          levels: Mapping[str, float] | None = None, title: str = "",
-                         ylabel: str = r"singular value $\sigma_i$"):
+                         ylabel: str = r"singular value $\sigma_i$") -> Axes:
     """Spectra against their index on a log axis (a Picard plot), with reference levels.
 
     Parameters
@@ -261,7 +266,8 @@ def plot_singular_values(spectra: Mapping[str, np.ndarray], *, ax=None,
 
 
 def plot_deer_examples(t: np.ndarray, r: np.ndarray, signals: np.ndarray,
-                       distributions: np.ndarray, *, axes, labels: Sequence[str] | None = None):
+                       distributions: np.ndarray, *, axes: Sequence[Axes],
+                       labels: Sequence[str] | None = None) -> Sequence[Axes]:
     """Signals (left) and their distance distributions (right), one colour per example.
 
     Parameters
@@ -290,7 +296,7 @@ def plot_deer_examples(t: np.ndarray, r: np.ndarray, signals: np.ndarray,
     return axes
 
 
-def plot_training_history(history, *, ax=None, title: str = ""):
+def plot_training_history(history, *, ax: Axes | None = None, title: str = "") -> Axes:
     """Training and validation MSE per epoch (log scale), learning-rate halvings as ticks.
 
     Parameters
@@ -313,8 +319,8 @@ def plot_training_history(history, *, ax=None, title: str = ""):
 
 
 def plot_distribution_estimates(r: np.ndarray, truth: np.ndarray,
-                                estimates: Mapping[str, np.ndarray], *, axes,
-                                titles: Sequence[str] | None = None):
+                                estimates: Mapping[str, np.ndarray], *, axes: Sequence[Axes],
+                                titles: Sequence[str] | None = None) -> Sequence[Axes]:
     """True distance distributions (grey fill) against estimates, one example per panel.
 
     Parameters
@@ -342,8 +348,9 @@ def plot_distribution_estimates(r: np.ndarray, truth: np.ndarray,
     return axes
 
 
-def plot_error_distributions(errors: Mapping[str, np.ndarray], *, ax=None, title: str = "",
-                             xlabel: str = "relative error", xmax: float | None = None):
+def plot_error_distributions(errors: Mapping[str, np.ndarray], *, ax: Axes | None = None,
+                             title: str = "",
+                             xlabel: str = "relative error", xmax: float | None = None) -> Axes:
     """Empirical cumulative distributions of per-example errors, one curve per method.
 
     Parameters
@@ -380,8 +387,10 @@ __all__ += ["plot_dipolar_kernel", "plot_singular_values", "plot_deer_examples",
 # (large-data limit, isotropic data, linear networks, convolution layers).
 
 
-def plot_rate(n: np.ndarray, values: np.ndarray, *, rate: float | None = -0.5, ax=None,
-              label: str = "", reference_label: str | None = None, color: str = "tab:blue"):
+def plot_rate(n: np.ndarray, values: np.ndarray, *, rate: float | None = -0.5,
+              ax: Axes | None = None,
+              label: str = "", reference_label: str | None = None,
+              color: str = "tab:blue") -> Axes:
     """Log-log plot of repeated measurements against sample size, with a reference slope.
 
     Parameters
@@ -410,8 +419,8 @@ def plot_rate(n: np.ndarray, values: np.ndarray, *, rate: float | None = -0.5, a
 
 
 def plot_rows(Y: np.ndarray, *, rows: Sequence[int] | None = None, x: np.ndarray | None = None,
-              labels: Sequence[str] | None = None, ax=None, title: str = "",
-              spacing: float | None = None, xlabel: str = ""):
+              labels: Sequence[str] | None = None, ax: Axes | None = None, title: str = "",
+              spacing: float | None = None, xlabel: str = "") -> Axes:
     """Selected rows of a matrix as curves stacked with a vertical offset, top row on top.
 
     Parameters
@@ -445,9 +454,10 @@ def plot_rows(Y: np.ndarray, *, rows: Sequence[int] | None = None, x: np.ndarray
     return ax
 
 
-def plot_curves(x: np.ndarray, curves: Mapping[str, np.ndarray], *, ax=None, xlabel: str = "",
+def plot_curves(x: np.ndarray, curves: Mapping[str, np.ndarray], *, ax: Axes | None = None,
+                xlabel: str = "",
                 ylabel: str = "", title: str = "", logy: bool = False, style: str = "-",
-                styles: Mapping[str, dict] | None = None):
+                styles: Mapping[str, dict] | None = None) -> Axes:
     """Several labelled curves ``{label: y}`` against one ``x`` (all shape ``(k,)``).
 
     ``style`` is a matplotlib format string for every curve; ``styles`` maps some
@@ -467,8 +477,8 @@ def plot_curves(x: np.ndarray, curves: Mapping[str, np.ndarray], *, ax=None, xla
 
 
 def plot_mode_strengths(t: np.ndarray, measured: np.ndarray, predicted: np.ndarray | None = None,
-                        *, ax=None, markers: Sequence[float] = (), title: str = "",
-                        xlabel: str = "gradient steps $t$"):
+                        *, ax: Axes | None = None, markers: Sequence[float] = (), title: str = "",
+                        xlabel: str = "gradient steps $t$") -> Axes:
     """Mode strengths over training: measured (solid) and predicted (dashed black).
 
     Parameters
@@ -497,8 +507,9 @@ def plot_mode_strengths(t: np.ndarray, measured: np.ndarray, predicted: np.ndarr
     return ax
 
 
-def plot_matrices(matrices: Sequence[np.ndarray], *, axes, titles: Sequence[str] | None = None,
-                  shared_limits: bool = False, colorbar: bool = False, **kwargs):
+def plot_matrices(matrices: Sequence[np.ndarray], *, axes: Sequence[Axes],
+                  titles: Sequence[str] | None = None,
+                  shared_limits: bool = False, colorbar: bool = False, **kwargs) -> Sequence[Axes]:
     """A row of :func:`plot_matrix` images, one per axis in ``axes``.
 
     ``shared_limits=True`` uses one symmetric colour range for all panels, so
@@ -569,9 +580,9 @@ def weight_tiles(weights: np.ndarray, image_shape: Sequence[int], *, n_cols: int
     return mosaic
 
 
-def plot_weight_tiles(weights: np.ndarray, image_shape: Sequence[int], *, ax=None,
+def plot_weight_tiles(weights: np.ndarray, image_shape: Sequence[int], *, ax: Axes | None = None,
                       n_cols: int = 8, normalise: str = "row", title: str = "",
-                      numbers: bool = True, cmap: str = "RdBu_r"):
+                      numbers: bool = True, cmap: str = "RdBu_r") -> Axes:
     """Show the rows of ``weights`` (shape ``(n_rows, h * w)``) as a mosaic of images.
 
     Each image is one neuron's incoming weights; red is positive, blue negative, white
@@ -594,7 +605,7 @@ def plot_weight_tiles(weights: np.ndarray, image_shape: Sequence[int], *, ax=Non
 
 
 def plot_neuron_axis_spectrum(spectra: Mapping[str, tuple[np.ndarray, np.ndarray]], *,
-                              ax=None, title: str = ""):
+                              ax: Axes | None = None, title: str = "") -> Axes:
     """Energy share per neuron-axis wavenumber, one curve per matrix.
 
     Parameters
@@ -622,9 +633,9 @@ __all__ += ["weight_tiles", "plot_weight_tiles", "plot_neuron_axis_spectrum"]
 # observed values against a null distribution.
 
 
-def plot_fourier_panel(matrix: np.ndarray, *, ax=None, title: str = "",
+def plot_fourier_panel(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
                        omega2_limit: int | None = None, half_width: int | None = None,
-                       log: bool = False, colorbar: bool = True):
+                       log: bool = False, colorbar: bool = True) -> Axes:
     """:func:`plot_fourier_magnitude`, optionally zoomed along ``w2`` and with band edges.
 
     Parameters
@@ -645,9 +656,10 @@ def plot_fourier_panel(matrix: np.ndarray, *, ax=None, title: str = "",
     return ax
 
 
-def plot_descrambled_weights(weights: np.ndarray, *, axes, title: str = "",
+def plot_descrambled_weights(weights: np.ndarray, *, axes: Sequence[Axes], title: str = "",
                              half_width: int = 10, rows: str = "symmetric",
-                             omega2_limit: int | None = 30, colorbar: bool = False):
+                             omega2_limit: int | None = 30,
+                             colorbar: bool = False) -> Sequence[Axes]:
     """Descrambled weights (top) and their centred Fourier magnitude with its relative norm.
 
     Parameters
@@ -674,9 +686,9 @@ def plot_descrambled_weights(weights: np.ndarray, *, axes, title: str = "",
     return axes
 
 
-def plot_inner_product_map(G: np.ndarray, *, ax=None, width: int | None = None,
+def plot_inner_product_map(G: np.ndarray, *, ax: Axes | None = None, width: int | None = None,
                            row_label: str = "", col_label: str = "", title: str = "",
-                           colorbar: bool = True):
+                           colorbar: bool = True) -> Axes:
     """``|G|`` as an image, rows down, with the band ``|i - j| <= width`` outlined.
 
     Parameters
@@ -705,8 +717,9 @@ def plot_inner_product_map(G: np.ndarray, *, ax=None, width: int | None = None,
     return ax
 
 
-def plot_null_distribution(samples: np.ndarray, observed: float, *, ax=None, label: str = "",
-                           xlabel: str = "", title: str = "", bins: int = 30):
+def plot_null_distribution(samples: np.ndarray, observed: float, *, ax: Axes | None = None,
+                           label: str = "",
+                           xlabel: str = "", title: str = "", bins: int = 30) -> Axes:
     """Histogram of a null sample with the observed value as a vertical line.
 
     Parameters

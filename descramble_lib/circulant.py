@@ -83,7 +83,20 @@ def conv1d_matrix(layer: torch.nn.Conv1d, d: int) -> np.ndarray:
 
 
 def is_circulant(C: ArrayLike, *, atol: float = 1e-12) -> bool:
-    """Whether ``C`` (shape (d, d)) satisfies ``C[i, j] = C[0, (j - i) mod d]`` to ``atol``."""
+    """Whether ``C`` (shape (d, d)) satisfies ``C[i, j] = C[0, (j - i) mod d]`` to ``atol``.
+
+    Parameters
+    ----------
+    C : array_like, shape (d, d)
+        Finite matrix to test; a non-square matrix gives ``False``.
+    atol : float, keyword-only
+        Tolerance relative to ``max(1, max |C|)``.
+
+    Returns
+    -------
+    bool
+        ``True`` when every row is the first row cyclically shifted, within tolerance.
+    """
     C = as_finite_matrix(C, "C")
     d = C.shape[0]
     if C.shape != (d, d):

@@ -70,6 +70,16 @@ def fourier_blocks(d: int) -> list[np.ndarray]:
 
     ``[[0], [1, 2], [3, 4], ...]``; for even ``d`` the Nyquist mode ``d - 1`` is
     alone. These are the eigenvalue ties of ``A = D^T D``.
+
+    Parameters
+    ----------
+    d : int
+        Number of grid points, ``d >= 1``.
+
+    Returns
+    -------
+    list of ndarray of int
+        Column indices of each block, in order; together they partition ``0 ... d - 1``.
     """
     d = check_positive_int(d, "d")
     return tie_blocks(fourier_wavenumbers(d).astype(float), rtol=0.0)

@@ -360,6 +360,18 @@ def boundary_hyperplane(net: InvertibleNet) -> tuple[torch.Tensor, torch.Tensor]
 
     The logit difference is ``f = w . z + delta_b`` in feature space; the decision
     boundary is ``f = 0``. Raises ``ValueError`` if ``w = 0`` (no boundary).
+
+    Parameters
+    ----------
+    net : InvertibleNet
+        Network whose classifier is ``Linear(2 -> 2)``.
+
+    Returns
+    -------
+    w : Tensor, shape (2,)
+        Normal of the boundary line in feature space.
+    delta_b : Tensor, shape ()
+        Offset, in logit units.
     """
     weight, bias = net.classifier.weight.detach(), net.classifier.bias.detach()
     if weight.shape != (2, 2):
@@ -371,7 +383,19 @@ def boundary_hyperplane(net: InvertibleNet) -> tuple[torch.Tensor, torch.Tensor]
 
 
 def logit_difference(net: InvertibleNet, x: ArrayLike | torch.Tensor) -> np.ndarray | torch.Tensor:
-    """``f(x) = logit_0(x) - logit_1(x)``, shape ``(n,)``; class 0 wins where ``f > 0``."""
+    """``f(x) = logit_0(x) - logit_1(x)``; class 0 wins where ``f > 0``.
+
+    Parameters
+    ----------
+    net : InvertibleNet
+    x : array_like or Tensor, shape (n, 2)
+        Inputs, converted to the network's dtype.
+
+    Returns
+    -------
+    f : ndarray or Tensor, shape (n,)
+        Same kind as ``x``; in logit units.
+    """
     xt, as_numpy = _as_points(x, net.dtype)
     with torch.no_grad():
         logits = net(xt)

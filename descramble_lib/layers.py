@@ -61,12 +61,33 @@ class LayerDescrambling:
 
 
 def linear_layer_names(model: nn.Module) -> list[str]:
-    """Names (as in ``model.named_modules()``) of every ``nn.Linear`` in ``model``, in order."""
+    """Names (as in ``model.named_modules()``) of every ``nn.Linear`` in ``model``, in order.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+
+    Returns
+    -------
+    list of str
+        Module names in registration order; empty if there is no ``nn.Linear``.
+    """
     return [name for name, module in model.named_modules() if isinstance(module, nn.Linear)]
 
 
 def find_linear_layer(model: nn.Module, layer: nn.Linear | str) -> tuple[str, nn.Linear]:
     """Resolve ``layer`` (an ``nn.Linear`` of ``model`` or its name) to ``(name, module)``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    layer : torch.nn.Linear or str
+        A linear module of ``model``, or its name in ``model.named_modules()``.
+
+    Returns
+    -------
+    name : str
+    module : torch.nn.Linear
 
     Raises
     ------

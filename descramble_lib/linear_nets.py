@@ -69,7 +69,20 @@ def smg_mode_strength(t: ArrayLike, s: ArrayLike, *, tau: float, a0: float) -> n
 
 
 def input_output_correlation(X: ArrayLike, Y: ArrayLike) -> np.ndarray:
-    """``Sigma_yx = Y X^T / n`` for inputs ``X`` (m, n) and targets ``Y`` (p, n); shape (p, m)."""
+    """Input-output correlation ``Sigma_yx = Y X^T / n``.
+
+    Parameters
+    ----------
+    X : array_like, shape (m, n)
+        Inputs, one sample per column.
+    Y : array_like, shape (p, n)
+        Targets, one sample per column.
+
+    Returns
+    -------
+    Sigma_yx : ndarray, shape (p, m)
+        In units of (target units) x (input units).
+    """
     X = as_finite_matrix(X, "X")
     Y = as_finite_matrix(Y, "Y")
     if X.shape[1] != Y.shape[1]:
@@ -114,7 +127,22 @@ def aligned_initialisation(Sigma_yx: ArrayLike, h: int, *, a0: float, rng: np.ra
 
 def random_initialisation(m: int, h: int, p: int, *, scale: float,
                           rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Independent Gaussian weights of standard deviation ``scale``: ``W1`` (h, m), ``W2`` (p, h)."""
+    """Independent Gaussian weights of standard deviation ``scale``.
+
+    Parameters
+    ----------
+    m, h, p : int
+        Input, hidden and output widths (each ``>= 1``).
+    scale : float, keyword-only
+        Standard deviation of every entry (> 0).
+    rng : numpy.random.Generator, keyword-only
+        Source of randomness.
+
+    Returns
+    -------
+    W1 : ndarray, shape (h, m)
+    W2 : ndarray, shape (p, h)
+    """
     m, h, p = (check_positive_int(value, name) for value, name in ((m, "m"), (h, "h"), (p, "p")))
     scale = _positive(scale, "scale")
     return scale * rng.standard_normal((h, m)), scale * rng.standard_normal((p, h))

@@ -105,13 +105,31 @@ def second_derivative_matrix(d: int) -> np.ndarray:
 
 
 def smoothness_operator(d: int) -> np.ndarray:
-    """The matrix ``A = D^T D`` of the smoothness criterion, shape ``(d, d)``."""
+    """The matrix ``A = D^T D`` of the smoothness criterion, shape ``(d, d)``.
+
+    Parameters
+    ----------
+    d : int
+        Number of grid points, ``d >= 1`` (see :func:`second_derivative_matrix`).
+
+    Returns
+    -------
+    A : ndarray, shape (d, d)
+        Symmetric positive semi-definite matrix; ``f @ A @ f = ||D f||^2`` is the
+        squared norm of the spectral second derivative of ``f`` on the grid
+        ``x_j = 2 pi j / d``.
+    """
     D = second_derivative_matrix(d)
     return D.T @ D
 
 
 def fourier_wavenumbers(d: int) -> np.ndarray:
     """Wavenumbers ``k`` of the real Fourier modes, in the order of :func:`fourier_basis`.
+
+    Parameters
+    ----------
+    d : int
+        Number of grid points, ``d >= 1``.
 
     Returns
     -------
@@ -125,7 +143,18 @@ def fourier_wavenumbers(d: int) -> np.ndarray:
 
 
 def smoothness_eigenvalues(d: int) -> np.ndarray:
-    """Eigenvalues ``k^4`` of ``D^T D`` in the ascending order of :func:`fourier_basis`, shape ``(d,)``."""
+    """Eigenvalues ``k^4`` of ``D^T D`` in the ascending order of :func:`fourier_basis`.
+
+    Parameters
+    ----------
+    d : int
+        Number of grid points, ``d >= 1``.
+
+    Returns
+    -------
+    ndarray of float, shape (d,)
+        ``fourier_wavenumbers(d) ** 4``, ascending (ties within each cos/sin pair).
+    """
     return fourier_wavenumbers(d).astype(float) ** 4
 
 

@@ -53,6 +53,20 @@ def cayley_curve(P: np.ndarray, W: np.ndarray, tau: float) -> np.ndarray:
     ``P`` is orthogonal, ``W`` skew-symmetric, both ``(d, d)``; ``tau`` is the
     step length. The curve passes through ``P`` at ``tau = 0`` with velocity
     ``-W P``. No input checks: this is the inner loop of the solver.
+
+    Parameters
+    ----------
+    P : ndarray, shape (d, d)
+        Orthogonal starting point.
+    W : ndarray, shape (d, d)
+        Skew-symmetric direction.
+    tau : float
+        Step length along the curve (dimensionless).
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+        The point of the curve at ``tau``; orthogonal up to round-off.
     """
     half_step = 0.5 * tau * W
     identity = np.eye(P.shape[0])
@@ -60,7 +74,18 @@ def cayley_curve(P: np.ndarray, W: np.ndarray, tau: float) -> np.ndarray:
 
 
 def orthogonality_error(P: np.ndarray) -> float:
-    """Spectral-free measure ``max |P^T P - I|`` (largest entry) of a square matrix."""
+    """Spectral-free measure ``max |P^T P - I|`` (largest entry) of a square matrix.
+
+    Parameters
+    ----------
+    P : array_like, shape (n, d)
+        Matrix to test; must be finite.
+
+    Returns
+    -------
+    float
+        Largest absolute entry of ``P^T P - I`` (0 for an exactly orthogonal ``P``).
+    """
     P = as_finite_matrix(P, "P")
     return float(np.max(np.abs(P.T @ P - np.eye(P.shape[1]))))
 
@@ -95,6 +120,16 @@ def fix_determinant(P: np.ndarray) -> np.ndarray:
     """Return ``P`` with its last column negated when ``det P < 0``, so ``det = +1``.
 
     A copy is returned; the input is not modified.
+
+    Parameters
+    ----------
+    P : array_like, shape (d, d)
+        Finite square matrix, typically orthogonal.
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+        Copy of ``P``, with the last column negated if ``det P < 0``.
     """
     P = np.array(as_finite_matrix(P, "P"), copy=True)
     if np.linalg.det(P) < 0:
@@ -107,6 +142,18 @@ def random_orthogonal(d: int, rng: np.random.Generator) -> np.ndarray:
 
     Uses the QR decomposition of a Gaussian matrix with the signs of ``R``'s
     diagonal moved into ``Q`` (Mezzadri 2007).
+
+    Parameters
+    ----------
+    d : int
+        Dimension, ``d >= 1``.
+    rng : numpy.random.Generator
+        Source of randomness; global state is not touched.
+
+    Returns
+    -------
+    ndarray, shape (d, d)
+        Orthogonal matrix drawn from the Haar measure (``det`` is ``+1`` or ``-1``).
     """
     d = check_positive_int(d, "d")
     gaussian = rng.standard_normal((d, d))

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 import descramble_lib
-from descramble_lib import (DEERNetConfig, distribution_error, pretrained_deernet, simulate,
+from descramble_lib.deer import (DEERNetConfig, distribution_error, pretrained_deernet, simulate,
                             tikhonov_deer, train_deernet)
 
 SIMULATION_TARGET_S = 5.0

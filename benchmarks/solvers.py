@@ -51,8 +51,9 @@ from pymanopt.optimizers import ConjugateGradient, SteepestDescent
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import descramble_lib
-from descramble_lib import (FIGURE1_STRATEGIES, brockett_bound, descramble, fix_determinant,
+from descramble_lib import (brockett_bound, descramble, fix_determinant,
                             fourier_basis, smoothness_operator)
+from descramble_lib.paper import STRATEGIES as FIGURE1_STRATEGIES
 
 THRESHOLDS = (1e-4, 1e-6, 1e-8)
 DIMENSIONS = (64, 80, 128, 256)

@@ -7,12 +7,30 @@ Nothing here repairs the caller's data.
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
+
+
+def _as_real_array(value, name: str) -> np.ndarray:
+    """``value`` as a float64 array: torch tensors are detached, complex input is refused."""
+    if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, grad or not
+        value = value.detach().cpu().numpy()
+    array = np.asarray(value)
+    if np.iscomplexobj(array):
+        raise ValueError(f"{name} must be real, got a complex array (dtype {array.dtype}); "
+                         "pass its real part explicitly if that is what you mean")
+    if array.dtype == object:
+        raise ValueError(f"{name} must be a numeric array, got objects of dtype object")
+    try:
+        return np.asarray(array, dtype=float)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"{name} must be a numeric array: {error}") from None
 
 
 def _as_finite_array(value, name: str, ndim: int) -> np.ndarray:
     """Return ``value`` as a non-empty float64 array with ``ndim`` axes and finite entries."""
-    array = np.asarray(value, dtype=float)
+    array = _as_real_array(value, name)
     if array.ndim != ndim:
         raise ValueError(f"{name} must be a {ndim}-D array, got shape {array.shape}")
     if array.size == 0:
@@ -71,3 +89,37 @@ def check_positive_int(value, name: str, minimum: int = 1) -> int:
     if value < minimum:
         raise ValueError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
+
+
+def check_real(value, name: str, *, minimum: float | None = None, positive: bool = False,
+               finite: bool = True) -> float:
+    """Return ``value`` as a float if it is a real number (not bool) within the limits.
+
+    NumPy scalars are accepted; ``minimum`` is inclusive, ``positive`` excludes 0.
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"{name} must be a real number, got {value!r}")
+    value = float(value)
+    if finite and not np.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    if np.isnan(value):
+        raise ValueError(f"{name} must not be NaN")
+    if positive and not value > 0:
+        raise ValueError(f"{name} must be > 0, got {value!r}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum:g}, got {value!r}")
+    return value
+
+
+def check_bool(value, name: str) -> bool:
+    """Return ``value`` as a bool if it is True or False (NumPy booleans included)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_choice(value, name: str, choices) -> str:
+    """Return ``value`` if it is one of ``choices`` (strings)."""
+    if not isinstance(value, str) or value not in choices:
+        raise ValueError(f"{name} must be one of {tuple(choices)}, got {value!r}")
+    return value

@@ -15,7 +15,7 @@ import scipy.linalg
 
 from ._validation import as_finite_matrix, as_symmetric_matrix
 
-__all__ = ["brockett_cost", "brockett_bound", "singular_values_padded"]
+__all__ = ["brockett_cost", "singular_values_padded", "brockett_bound"]
 
 
 def brockett_cost(A: ArrayLike, S: ArrayLike, P: ArrayLike) -> float:

@@ -30,15 +30,18 @@ import time
 from typing import Callable
 
 import numpy as np
+from numpy.typing import ArrayLike
 import torch
 
-from ._threads import torch_threads
+from ._threads import limit_threads
 from ._validation import (as_finite_matrix, as_orthogonal_matrix, as_symmetric_matrix,
-                          check_positive_int)
-from .solvers import Descrambling, cayley_descent
+                          check_positive_int, check_real)
+from .result import Descrambling
+from .solvers import cayley_descent
 
-__all__ = ["autograd_cost", "brockett_loss", "smoothness_loss", "sparsity_loss",
-           "NO_BOUND_MESSAGE"]
+__all__ = ["Loss", "NO_BOUND_MESSAGE", "autograd_cost", "autograd_descent", "brockett_loss", "smoothness_loss",
+           "sparsity_loss"]
+
 
 Loss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
@@ -212,30 +215,37 @@ def sparsity_loss(W, *, eps: float | None = None) -> Loss:
     return loss
 
 
-def _descramble_with_loss(S, loss: Loss, *, A=None, method: str | None = None, P0=None,
-                          rescale: bool = False, precondition: bool | None = None,
-                          max_iter: int = 1000, grad_tol: float = 1e-10) -> Descrambling:
-    """The ``loss=`` branch of :func:`~descramble_lib.descramble` (arguments checked there).
+def autograd_descent(S: ArrayLike, loss: Loss, *, P0: ArrayLike | str | None = None,
+                     max_iter: int = 1000, grad_tol: float = 1e-10) -> Descrambling:
+    """Minimise a general loss over O(d) by Cayley descent with autograd gradients.
 
-    Plain Cayley descent on O(d) from ``P0`` (default the identity), with autograd
-    gradients; stops when the Riemannian gradient has fallen by ``grad_tol`` or after
-    ``max_iter`` iterations. Torch runs on one thread during the descent (see
-    :func:`~descramble_lib._threads.torch_threads`): thousands of small evaluations.
+    Parameters
+    ----------
+    S : array_like, shape (d, n)
+        Preactivations (real, finite; torch tensors are detached).
+    loss : callable
+        ``loss(P, S) -> scalar torch tensor`` with ``P`` of shape ``(d, d)`` and ``S`` of
+        shape ``(d, n)``, both float64 tensors.
+    P0 : array_like, shape (d, d), or "identity", optional
+        Orthogonal start (default the identity).
+    max_iter : int
+        Iteration budget (>= 0).
+    grad_tol : float
+        Stop when the Riemannian gradient has fallen by this factor (>= 0).
+
+    Returns
+    -------
+    Descrambling
+        ``bound``, ``gap`` and ``relative_gap`` are NaN: no bound is known for a
+        general loss (the message says so).
+
+    Notes
+    -----
+    Torch runs on one thread during the descent (:func:`~descramble_lib.limit_threads`):
+    thousands of small evaluations.
     """
-    if method not in (None, "cayley"):
-        raise ValueError(f"a general loss has no closed form: method must be 'cayley' (or "
-                         f"left out), got {method!r}")
-    if A is not None:
-        raise ValueError("A belongs to the Brockett loss; with loss=, build A into the loss "
-                         "(e.g. loss=brockett_loss(A))")
-    if rescale:
-        raise ValueError("rescale applies to the Brockett loss only, not to loss=")
     max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
-    if not (np.isfinite(grad_tol) and grad_tol >= 0):
-        raise ValueError(f"grad_tol must be a finite number >= 0, got {grad_tol!r}")
-    if precondition not in (None, False):
-        raise ValueError("precondition uses the Brockett structure (eigenbasis of A) and does "
-                         "not apply to a general loss; leave it out or pass False")
+    grad_tol = check_real(grad_tol, "grad_tol", minimum=0.0)
     started = time.perf_counter()
     S = as_finite_matrix(S, "S")
     d = S.shape[0]
@@ -247,15 +257,15 @@ def _descramble_with_loss(S, loss: Loss, *, A=None, method: str | None = None, P
     else:
         start = as_orthogonal_matrix(P0, "P0", size=d)
     cost_and_gradient = autograd_cost(loss, S)
-    with torch_threads(1):
+    with limit_threads(1):
         initial, _ = cost_and_gradient(start)
         if not np.isfinite(initial):
             raise ValueError(f"loss(P0, S) is not finite ({initial})")
-        P, history, converged, reason = cayley_descent(
-            cost_and_gradient, start, max_iter=max_iter, grad_tol=grad_tol)
-        value, _ = cost_and_gradient(P)
+        run = cayley_descent(cost_and_gradient, start, max_iter=max_iter, grad_tol=grad_tol)
+        value, _ = cost_and_gradient(run.P)
     nan = float("nan")
-    return Descrambling(P=P, loss=value, bound=nan, gap=nan, relative_gap=nan,
-                        n_iter=len(history) - 1, history=history, method="cayley",
+    converged = run.converged and bool(np.isfinite(value))
+    return Descrambling(P=run.P, loss=value, bound=nan, gap=nan, relative_gap=nan,
+                        n_iter=run.n_iter, history=run.history, method="cayley",
                         converged=converged, wall_time_s=time.perf_counter() - started,
-                        message=f"{reason}; {NO_BOUND_MESSAGE}")
+                        message=f"{run.message}; {NO_BOUND_MESSAGE}")

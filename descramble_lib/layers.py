@@ -17,10 +17,11 @@ import torch
 from torch import nn
 
 from ._validation import as_finite_matrix, check_positive_int
-from .solvers import Descrambling, descramble
+from .descrambling import descramble
+from .result import Descrambling
 
-__all__ = ["LayerDescrambling", "descramble_layer", "find_linear_layer",
-           "layer_preactivations", "linear_layer_names", "neuron_axis_spectrum"]
+__all__ = ["LayerDescrambling", "linear_layer_names", "find_linear_layer",
+           "layer_preactivations", "descramble_layer", "neuron_axis_spectrum"]
 
 
 @dataclass

@@ -13,15 +13,9 @@ import scipy.linalg
 
 from ._validation import check_positive_int
 
-__all__ = [
-    "first_derivative_matrix",
-    "second_derivative_matrix",
-    "smoothness_eigenvalues",
-    "fourier_pair_rotation",
-    "smoothness_operator",
-    "fourier_wavenumbers",
-    "fourier_basis",
-]
+__all__ = ["first_derivative_matrix", "second_derivative_matrix", "smoothness_operator",
+           "fourier_wavenumbers", "smoothness_eigenvalues", "fourier_pair_rotation",
+           "fourier_basis"]
 
 
 def first_derivative_matrix(d: int) -> np.ndarray:

@@ -13,14 +13,8 @@ import scipy.linalg
 
 from ._validation import as_finite_matrix, check_positive_int
 
-__all__ = [
-    "cayley",
-    "cayley_curve",
-    "orthogonality_error",
-    "random_orthogonal",
-    "fix_determinant",
-    "reorthonormalise",
-]
+__all__ = ["cayley", "cayley_curve", "orthogonality_error", "reorthonormalise",
+           "fix_determinant", "random_orthogonal"]
 
 
 def cayley(Q: np.ndarray) -> np.ndarray:

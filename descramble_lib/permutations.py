@@ -22,9 +22,11 @@ import scipy.linalg
 from scipy.optimize import quadratic_assignment
 
 from ._validation import check_positive_int
-from .solvers import Descrambling, _make_problem
+from ._random import as_generator
+from .problem import BrockettProblem
+from .result import Descrambling
 
-__all__ = ["PermutationDescrambling", "descramble_permutation", "spectral_order"]
+__all__ = ["PermutationDescrambling", "spectral_order", "descramble_permutation"]
 
 
 @dataclass
@@ -66,11 +68,14 @@ def spectral_order(S: ArrayLike, A: ArrayLike = None) -> np.ndarray:
         sorted by the first coordinate alone (the Fiedler-vector seriation of
         Atkins, Boman and Hendrickson 1998).
     """
-    problem = _make_problem(S, A)
-    d = problem.S.shape[0]
+    return _spectral_order(BrockettProblem(S, A))
+
+
+def _spectral_order(problem: BrockettProblem) -> np.ndarray:
+    d = problem.d
     if d < 3:
         return np.arange(d)
-    _, U = scipy.linalg.eigh(problem.M)
+    _, U = scipy.linalg.eigh(problem.moment)
     P = problem.T @ U[:, ::-1].T
     coordinates = P.T @ problem.T[:, 1:3]
     omega = problem.omega
@@ -99,7 +104,7 @@ def _check_starts(starts, d: int) -> dict:
     return checked
 
 
-def descramble_permutation(S: ArrayLike, A: ArrayLike = None, *, seed: int, n_random: int = 2,
+def descramble_permutation(S: ArrayLike, A: ArrayLike | None = None, *, rng, n_random: int = 2,
                            starts: Mapping[str, np.ndarray] | None = None,
                            refine: bool = True, maxiter: int = 100) -> PermutationDescrambling:
     """Find a neuron permutation minimising ``tr(A P S S^T P^T)`` (approximately).
@@ -110,8 +115,8 @@ def descramble_permutation(S: ArrayLike, A: ArrayLike = None, *, seed: int, n_ra
         Preactivations.
     A : array_like, shape (d, d), optional
         Symmetric cost matrix; default the smoothness operator ``D^T D``.
-    seed : int
-        Seed of the generator used by the random starts and 2-opt.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Randomness of the random starts and 2-opt (an int seeds a new generator).
     n_random : int
         Number of random FAQ starts, >= 0, besides the ``"identity"`` (neurons
         as given) and ``"spectral"`` (:func:`spectral_order`) starts.
@@ -132,21 +137,20 @@ def descramble_permutation(S: ArrayLike, A: ArrayLike = None, *, seed: int, n_ra
     ------
     ValueError
         Bad ``S`` or ``A`` (as :func:`~descramble_lib.descramble`), a negative
-        ``n_random``, a non-integer ``seed``, or a start that is not a
+        ``n_random``, an ``rng`` that is not None, an int >= 0 or a Generator, or a start that is not a
         permutation of ``0 ... d - 1`` or reuses a built-in start's name.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
+    rng = as_generator(rng)
     n_random = check_positive_int(n_random, "n_random", minimum=0)
     maxiter = check_positive_int(maxiter, "maxiter")
     if not isinstance(refine, bool):
         raise ValueError(f"refine must be True or False, got {refine!r}")
     started = time.perf_counter()
-    problem = _make_problem(S, A)
-    A, M, d = problem.A, problem.M, problem.M.shape[0]
-    rng = np.random.default_rng(seed)
+    problem = BrockettProblem(S, A)
+    # The normalised problem (A and M divided by powers of two): the same orders, at any scale.
+    A, M, d = problem.A / problem.omega_scale, problem.moment, problem.d
     extra = _check_starts(starts, d)
-    starts = {"identity": np.arange(d), "spectral": spectral_order(problem.S, A)}
+    starts = {"identity": np.arange(d), "spectral": _spectral_order(problem)}
     starts.update({f"random {i}": None for i in range(n_random)})
     if set(extra) & set(starts):
         raise ValueError(f"start names {sorted(set(extra) & set(starts))} are taken by built-in starts")
@@ -170,12 +174,15 @@ def descramble_permutation(S: ArrayLike, A: ArrayLike = None, *, seed: int, n_ra
         start_losses[name] = _loss(A, M, order)
         if best_order is None or start_losses[name] < _loss(A, M, best_order):
             best_order = order
-    loss = _loss(A, M, best_order)
-    gap = loss - problem.bound
+    normalised_loss = _loss(A, M, best_order)
+    loss = problem.to_caller_units(normalised_loss)
+    gap = problem.to_caller_units(normalised_loss - problem.normalised_bound)
+    start_losses = {name: problem.to_caller_units(value) for name, value in start_losses.items()}
     history = np.array(list(start_losses.values()))
     return PermutationDescrambling(
         P=np.eye(d)[best_order], loss=loss, bound=problem.bound, gap=gap,
-        relative_gap=gap / problem.scale, n_iter=n_iter, history=history, method="qap",
+        relative_gap=(normalised_loss - problem.normalised_bound) / problem.floor,
+        n_iter=n_iter, history=history, method="qap",
         converged=False, wall_time_s=time.perf_counter() - started,
         message="best permutation found (QAP is NP-hard; no optimality certificate)",
         permutation=np.asarray(best_order), start_losses=start_losses)

@@ -1,46 +1,32 @@
-"""Descramblers: the closed form of Lemma 1 and Cayley projected gradient descent.
+"""Solvers for the Brockett problem on the orthogonal group.
 
-``descramble(S)`` finds an orthogonal ``P`` (shape ``(d, d)``) minimising the
-smoothness loss ``tr(A P S S^T P^T)``. Two methods:
+* :func:`closed_form`: ``P = T U^T`` (Lemma 1), exact up to rounding;
+* :func:`cayley_descent`: Wen and Yin's curvilinear search on O(d) with the Cayley
+  transform, Barzilai–Borwein steps and a non-monotone (Zhang–Hager) line search, for
+  any smooth cost given as ``P -> (f, gradient)``;
+* :func:`brockett_descent`: that descent on a :class:`~descramble_lib.BrockettProblem`,
+  plain (the iterative route of the original paper) or preconditioned by
+  :func:`eigenbasis_preconditioner`.
 
-* ``"eig"``: the closed form ``P = T U^T`` (Lemma 1), exact up to rounding;
-* ``"cayley"``: Wen and Yin's curvilinear search on O(d) with the Cayley
-  transform, Barzilai–Borwein steps and a non-monotone (Zhang–Hager) line
-  search: the iterative route of the original paper, kept to show how it
-  behaves.
-
-Every result carries the exact lower bound of Lemma 1, so its optimality gap is
-certified.
+Each Brockett solver returns a :class:`~descramble_lib.Descrambling` that carries the
+exact bound of Lemma 1, so its optimality gap is certified.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 from numpy.typing import ArrayLike
-import scipy.linalg
 
 from ._validation import (as_finite_matrix, as_finite_vector, as_orthogonal_matrix,
-                          as_symmetric_matrix, check_positive_int)
-from .operators import fourier_basis, fourier_wavenumbers, smoothness_operator
+                          as_symmetric_matrix, check_bool, check_positive_int, check_real)
 from .orthogonal import cayley_curve, fix_determinant, reorthonormalise
+from .problem import BrockettProblem
+from .result import DescentResult, Descrambling
 
-__all__ = ["Descrambling", "descramble", "cayley_descent", "eigenbasis_preconditioner",
-           "FIGURE1_STRATEGIES", "METHODS"]
-
-METHODS = ("eig", "cayley")
-
-#: Keyword arguments of :func:`descramble` for the four strategies of Figure 1.
-#: (a)-(c) are plain Cayley descent, as in the paper; (d) is the closed form.
-FIGURE1_STRATEGIES: dict[str, dict] = {
-    "a": dict(method="cayley", P0="identity", precondition=False),
-    "b": dict(method="cayley", P0="eigenbasis", precondition=False),
-    "c": dict(method="cayley", rescale=True, precondition=False),
-    "d": dict(method="eig"),
-}
+__all__ = ["cayley_descent", "eigenbasis_preconditioner", "closed_form", "brockett_descent"]
 
 # Line-search constants of Wen and Yin (2013), Algorithm 2.
 _SUFFICIENT_DECREASE = 1e-4
@@ -51,110 +37,6 @@ _NONMONOTONE_WEIGHT = 0.85
 _ORTHOGONALITY_DRIFT = 1e-13
 # Consecutive steps that leave P unchanged before the descent gives up.
 _MAX_STALLED_STEPS = 3
-
-
-@dataclass
-class Descrambling:
-    """Result of :func:`descramble`.
-
-    Attributes
-    ----------
-    P : ndarray, shape (d, d)
-        The descrambler; apply it to the neuron axis (``P @ W``, ``P @ S``).
-    loss : float
-        ``tr(A P M P^T)`` at ``P`` (``||D P S||_F^2`` for the smoothness criterion).
-    bound : float
-        Exact minimum over O(d) (Lemma 1).
-    gap : float
-        ``loss - bound`` (>= 0 up to rounding): certified suboptimality.
-    relative_gap : float
-        ``gap / bound`` (``gap`` divided by a rounding-level scale when the bound is 0).
-    n_iter : int
-        Iterations taken (0 for the closed form).
-    history : ndarray, shape (n_iter + 1,)
-        Loss at the start and after every iteration (one entry for ``"eig"``).
-    method : str
-        ``"eig"`` or ``"cayley"``.
-    converged : bool
-        Whether a stopping tolerance was met before ``max_iter``.
-    wall_time_s : float
-        Wall-clock time of the solve, in seconds.
-    """
-
-    P: np.ndarray
-    loss: float
-    bound: float
-    gap: float
-    relative_gap: float
-    n_iter: int
-    history: np.ndarray
-    method: str
-    converged: bool
-    wall_time_s: float
-    message: str = field(default="")
-
-
-@dataclass
-class _Problem:
-    """Validated Brockett problem with both eigendecompositions.
-
-    ``A = T diag(omega) T^T`` (ascending) and ``M = S S^T = U diag(energies) U^T``
-    (descending), so the closed form is ``T U^T`` and the bound
-    ``omega . energies``.
-    """
-
-    A: np.ndarray
-    S: np.ndarray
-    M: np.ndarray
-    T: np.ndarray
-    omega: np.ndarray
-    U: np.ndarray
-    energies: np.ndarray
-    bound: float
-    scale: float
-
-    def loss(self, P: np.ndarray) -> float:
-        """``tr(A P M P^T)``, computed in the d x d form."""
-        return float(np.sum((self.A @ P) * (P @ self.M)))
-
-
-def _make_problem(S: ArrayLike, A: ArrayLike | None) -> _Problem:
-    S = as_finite_matrix(S, "S")
-    d = S.shape[0]
-    if A is None:
-        A = smoothness_operator(d)
-        T = fourier_basis(d)
-        omega = fourier_wavenumbers(d).astype(float) ** 4
-    else:
-        A = as_symmetric_matrix(A, "A", size=d)
-        omega, T = scipy.linalg.eigh(A)
-    M = S @ S.T
-    # The squared singular values of S are the eigenvalues of M; "evd" is the
-    # fastest LAPACK driver at these sizes. Rounding can leave tiny negatives.
-    energies, U = scipy.linalg.eigh(M, driver="evd")
-    energies, U = np.clip(energies[::-1], 0.0, None), U[:, ::-1]
-    bound = float(np.dot(omega, energies))
-    # Rounding floor used when the bound itself is zero (e.g. rank-one data).
-    floor = 1e-13 * max(np.max(np.abs(omega)), 1.0) * float(np.sum(energies))
-    return _Problem(A=A, S=S, M=M, T=T, omega=omega, U=U, energies=energies, bound=bound,
-                    scale=max(bound, floor, np.finfo(float).tiny))
-
-
-def _start_point(P0, problem: _Problem, in_eigenbasis: bool, rescale: bool) -> np.ndarray:
-    """Start of the descent, in eigen coordinates ``T^T P`` when ``in_eigenbasis``."""
-    d = problem.S.shape[0]
-    if P0 is None and rescale:
-        return np.eye(d)  # the paper's rescaled start P~ = I, i.e. P = T
-    if P0 is None or (isinstance(P0, str) and P0 == "identity"):
-        start = np.eye(d)
-    elif isinstance(P0, str) and P0 == "eigenbasis":
-        start = fix_determinant(problem.T)
-    elif isinstance(P0, str):
-        raise ValueError(
-            f"P0 must be an orthogonal (d, d) array, 'identity' or 'eigenbasis'; got {P0!r}")
-    else:
-        start = as_orthogonal_matrix(P0, "P0", size=d)
-    return problem.T.T @ start if in_eigenbasis else start
 
 
 def eigenbasis_preconditioner(omega: np.ndarray, M: np.ndarray, *,
@@ -225,7 +107,7 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
                    P0: np.ndarray, *, max_iter: int = 1000, grad_tol: float = 1e-10,
                    stop: Callable[[float], bool] | None = None,
                    precondition: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
-                   ) -> tuple[np.ndarray, np.ndarray, bool, str]:
+                   ) -> DescentResult:
     """Minimise a smooth function on O(d) by Cayley curvilinear search.
 
     Parameters
@@ -248,14 +130,11 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
 
     Returns
     -------
-    P : ndarray, shape (d, d)
-        Last iterate, orthogonal to about 1e-13.
-    history : ndarray
-        ``f`` at the start and after every iteration.
-    converged : bool
-        Whether ``grad_tol`` or ``stop`` ended the run.
-    message : str
-        Why the run ended.
+    DescentResult
+        The last iterate ``P`` (orthogonal to about 1e-13), the history of ``f``, whether
+        ``grad_tol`` or ``stop`` ended the run, and why it ended. A run whose cost or
+        gradient becomes non-finite stops there, at the last finite iterate, and is
+        not converged.
 
     Raises
     ------
@@ -266,21 +145,22 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
     P0 = as_finite_matrix(P0, "P0")
     P0 = as_orthogonal_matrix(P0, "P0", size=P0.shape[0])
     max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
-    if not (np.isfinite(grad_tol) and grad_tol >= 0):
-        raise ValueError(f"grad_tol must be a finite number >= 0, got {grad_tol!r}")
+    grad_tol = check_real(grad_tol, "grad_tol", minimum=0.0)
     precondition = precondition or (lambda skew, point: skew)
     P = np.array(P0, dtype=float, copy=True)
     identity = np.eye(P.shape[0])
     value, G = cost_and_gradient(P)
+    if not (np.isfinite(value) and np.all(np.isfinite(G))):
+        raise ValueError(f"the cost or its gradient is not finite at P0 (cost {value})")
     W = G @ P.T - P @ G.T
     search = precondition(W, P)
     direction = search @ P
     initial_norm = np.linalg.norm(W)
     history = [value]
     if stop is not None and stop(value):
-        return P, np.array(history), True, "stop criterion met at the start"
+        return DescentResult(P, np.array(history), True, "stop criterion met at the start")
     if initial_norm == 0:
-        return P, np.array(history), True, "start is a critical point"
+        return DescentResult(P, np.array(history), True, "start is a critical point")
     tau = 0.1 / np.linalg.norm(search)
     reference, weight, stalled = value, 1.0, 0
     for _ in range(max_iter):
@@ -294,6 +174,10 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
             value, G = cost_and_gradient(P)
             if value <= reference - tau * slope:
                 break
+        if not (np.isfinite(value) and np.all(np.isfinite(G)) and np.all(np.isfinite(P))):
+            return DescentResult(P_old, np.array(history), False,
+                                 "stopped: the cost, its gradient or the iterate became "
+                                 "non-finite")
         if np.max(np.abs(P.T @ P - identity)) > _ORTHOGONALITY_DRIFT:
             P = reorthonormalise(P)
         W = G @ P.T - P @ G.T
@@ -301,16 +185,16 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
         direction = search @ P
         history.append(value)
         if stop is not None and stop(value):
-            return P, np.array(history), True, "stop criterion met"
+            return DescentResult(P, np.array(history), True, "stop criterion met")
         if np.linalg.norm(W) <= grad_tol * initial_norm:
-            return P, np.array(history), True, "gradient tolerance met"
+            return DescentResult(P, np.array(history), True, "gradient tolerance met")
         step, change = P - P_old, direction - direction_old
         curvature = abs(np.sum(step * change))
         if curvature == 0:
             # The last step left P unchanged in floating point: restart the step length.
             stalled += 1
             if stalled == _MAX_STALLED_STEPS:
-                return P, np.array(history), False, "no progress: steps lost in rounding"
+                return DescentResult(P, np.array(history), False, "no progress: steps lost in rounding")
             tau = 0.1 / max(np.linalg.norm(search), np.finfo(float).tiny)
             continue
         stalled = 0
@@ -322,136 +206,127 @@ def cayley_descent(cost_and_gradient: Callable[[np.ndarray], tuple[float, np.nda
         previous_weight = weight
         weight = _NONMONOTONE_WEIGHT * previous_weight + 1
         reference = (_NONMONOTONE_WEIGHT * previous_weight * reference + value) / weight
-    return P, np.array(history), False, f"max_iter = {max_iter} reached"
+    return DescentResult(P, np.array(history), False, f"max_iter = {max_iter} reached")
 
 
-def descramble(S: ArrayLike, A: ArrayLike | None = None, *, method: str | None = None,
-               P0: ArrayLike | str | None = None, rescale: bool = False,
-               precondition: bool | None = None, max_iter: int = 1000, tol: float = 1e-10,
-               grad_tol: float | None = None, loss: Callable | None = None) -> Descrambling:
-    """Find the orthogonal descrambler of a layer's preactivations.
 
-    Minimises ``eta(P) = tr(A P S S^T P^T)`` over ``P`` in O(d); with the default
-    ``A = D^T D`` this is the smoothness criterion ``||D P S||_F^2``.
 
-    Parameters
-    ----------
-    S : array_like, shape (d, n)
-        Preactivations ``W X + b 1^T`` of a layer with ``d`` neurons on ``n``
-        inputs (not centred). ``n < d`` is allowed.
-    A : array_like, shape (d, d), optional
-        Symmetric cost matrix. Default: ``D^T D`` with ``D`` from
-        :func:`~descramble_lib.second_derivative_matrix`.
-    method : {"eig", "cayley"}, optional
-        Closed form ``T U^T`` of Lemma 1, or Cayley projected gradient descent.
-        Default ``"eig"``, and ``"cayley"`` with ``loss=`` (the only method there).
-    P0 : array_like, shape (d, d), or {"identity", "eigenbasis"}, optional
-        Start of ``"cayley"`` (default the identity). ``"eigenbasis"`` is the
-        warm start ``T`` (eigenvectors of ``A``) with its last column negated if
-        ``det T = -1``. An array must be orthogonal to 1e-8.
-    rescale : bool
-        ``"cayley"`` only: solve in the eigenbasis of ``A`` (``A`` replaced by
-        its diagonal ``Omega``) for ``P~`` and return ``P = T P~``; without
-        ``P0`` the start is ``P~ = I``, i.e. ``P = T`` (strategy (c) of the paper).
-        The preconditioned descent always runs in these coordinates; its
-        iterates are those of the original coordinates mapped by ``T^T``.
-    precondition : bool, optional
-        ``"cayley"`` only (default True; not available with ``loss=``): scale
-        the search direction by the diagonal of the Hessian in ``A``'s
-        eigenbasis (:func:`eigenbasis_preconditioner`). Plain Wen–Yin descent
-        (``False``, the paper's strategies) stalls at relative gaps of 1e-2 to
-        1e-6 after 1000 iterations because the curvature spans ``(d/2)^4``
-        times the spread of the data energies; the preconditioned descent
-        reaches rounding level in tens to hundreds of iterations.
-    max_iter : int
-        Iteration budget of ``"cayley"``.
-    tol : float
-        ``"cayley"`` stops once the certified relative gap is at most ``tol``.
-    grad_tol : float, optional
-        ``"cayley"`` stops once the Riemannian gradient norm has fallen by this
-        factor. Default 1e-14 for the Brockett cost, whose certified gap
-        (``tol``) is the better criterion, and 1e-10 with ``loss=``.
-    loss : callable, optional
-        A general loss ``loss(P, S) -> scalar torch tensor`` (``P`` of shape
-        ``(d, d)``, ``S`` of shape ``(d, n)``, both float64 tensors) minimised
-        instead of the Brockett cost, by plain Cayley descent with autograd
-        gradients from ``P0`` (``"identity"`` or an orthogonal array); see
-        :mod:`~descramble_lib.general_losses`. ``A``, ``rescale``,
-        ``precondition=True`` and ``method="eig"`` do not apply (ValueError), nor
-        does ``tol``; ``bound``, ``gap`` and ``relative_gap`` are NaN because no
-        bound is known.
+def closed_form(problem: BrockettProblem) -> Descrambling:
+    """The optimum ``P = T U^T`` of Lemma 1 for a :class:`~descramble_lib.BrockettProblem`.
 
     Returns
     -------
     Descrambling
-        ``P``, ``loss``, ``bound``, ``gap``, ``history`` and diagnostics.
+        ``P`` of shape (d, d), its cost, the bound and the (rounding-level) gap.
+    """
+    started = time.perf_counter()
+    P = problem.closed_form()
+    return _result(problem, P, None, "eig", True, "closed form", started)
+
+
+def _start_point(P0, problem: BrockettProblem, in_eigenbasis: bool,
+                 rescale: bool) -> np.ndarray:
+    """Start of the descent, in eigen coordinates ``T^T P`` when ``in_eigenbasis``."""
+    d = problem.d
+    if P0 is None and rescale:
+        return np.eye(d)  # the paper's rescaled start P~ = I, i.e. P = T
+    if P0 is None or (isinstance(P0, str) and P0 == "identity"):
+        start = np.eye(d)
+    elif isinstance(P0, str) and P0 == "eigenbasis":
+        start = fix_determinant(problem.T)
+    elif isinstance(P0, str):
+        raise ValueError(
+            f"P0 must be an orthogonal (d, d) array, 'identity' or 'eigenbasis'; got {P0!r}")
+    else:
+        start = as_orthogonal_matrix(P0, "P0", size=d)
+    return problem.T.T @ start if in_eigenbasis else start
+
+
+def brockett_descent(problem: BrockettProblem, *, P0: ArrayLike | str | None = None,
+                     rescale: bool = False, precondition: bool = True, max_iter: int = 1000,
+                     tol: float = 1e-10, grad_tol: float = 1e-14) -> Descrambling:
+    """Cayley descent on a :class:`~descramble_lib.BrockettProblem`, certified by its bound.
+
+    Parameters
+    ----------
+    problem : BrockettProblem
+        ``A`` and the data moment ``M`` with their eigendecompositions.
+    P0 : array_like, shape (d, d), or {"identity", "eigenbasis"}, optional
+        Start (default the identity). ``"eigenbasis"`` is the warm start ``T``
+        (eigenvectors of ``A``) with its last column negated if ``det T = -1``. An
+        array must be orthogonal to 1e-8.
+    rescale : bool
+        Solve in the eigenbasis of ``A`` (``A`` replaced by its diagonal ``Omega``) for
+        ``P~`` and return ``P = T P~``; without ``P0`` the start is ``P~ = I``, i.e.
+        ``P = T`` (strategy (c) of the paper).
+    precondition : bool
+        Scale the search direction by the diagonal of the Hessian in ``A``'s eigenbasis
+        (:func:`eigenbasis_preconditioner`). Plain Wen–Yin descent (``False``, the
+        paper's strategies) stalls at relative gaps of 1e-2 to 1e-6 after 1000
+        iterations because the curvature spans ``(d/2)^4`` times the spread of the
+        data energies; the preconditioned descent reaches rounding level in tens to
+        hundreds of iterations. It always runs in ``A``'s eigenbasis; its iterates are
+        those of the original coordinates mapped by ``T^T``.
+    max_iter : int
+        Iteration budget (>= 0).
+    tol : float
+        Stop once the certified relative gap is at most ``tol`` (>= 0).
+    grad_tol : float
+        Stop once the Riemannian gradient norm has fallen by this factor (>= 0).
+
+    Returns
+    -------
+    Descrambling
+        With ``method="cayley"``; ``converged`` is False when the budget ran out or the
+        iterates stopped making progress in floating point.
 
     Raises
     ------
     ValueError
-        Non-finite or non-2-D ``S``; ``A`` not square, not symmetric or not
-        ``d x d``; ``P0`` not orthogonal or of the wrong size; unknown ``method``;
-        options that do not apply to the method.
-
-    Notes
-    -----
-    The four strategies of Figure 1 are ``descramble(S, **FIGURE1_STRATEGIES[k])``
-    for ``k`` in ``"abcd"``.
+        ``P0`` not orthogonal, of the wrong size or an unknown string; ``max_iter``,
+        ``tol`` or ``grad_tol`` out of range; ``rescale``/``precondition`` not bools.
     """
-    if loss is not None:  # general losses: torch autograd, in their own module
-        from .general_losses import _descramble_with_loss
-        return _descramble_with_loss(S, loss, A=A, method=method, P0=P0, rescale=rescale,
-                                     precondition=precondition, max_iter=max_iter,
-                                     grad_tol=1e-10 if grad_tol is None else grad_tol)
-    method = "eig" if method is None else method
-    precondition = True if precondition is None else precondition
-    grad_tol = 1e-14 if grad_tol is None else grad_tol
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {METHODS}")
+    if not isinstance(problem, BrockettProblem):
+        raise ValueError(f"problem must be a BrockettProblem, got {type(problem).__name__}")
+    rescale = check_bool(rescale, "rescale")
+    precondition = check_bool(precondition, "precondition")
     max_iter = check_positive_int(max_iter, "max_iter", minimum=0)
-    for name, value in (("tol", tol), ("grad_tol", grad_tol)):
-        if not (np.isfinite(value) and value >= 0):
-            raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    if method == "eig" and (P0 is not None or rescale):
-        raise ValueError("P0 and rescale apply to method='cayley' only")
-    if not isinstance(precondition, bool):
-        raise ValueError(f"precondition must be True or False, got {precondition!r}")
+    tol = check_real(tol, "tol", minimum=0.0)
+    grad_tol = check_real(grad_tol, "grad_tol", minimum=0.0)
     started = time.perf_counter()
-    problem = _make_problem(S, A)
+    in_eigenbasis = rescale or precondition
+    start = _start_point(P0, problem, in_eigenbasis, rescale)
+    cost_and_gradient = (problem.eigenbasis_cost_and_gradient if in_eigenbasis
+                         else problem.cost_and_gradient)
+    def certified(value: float) -> bool:
+        return value - problem.normalised_bound <= tol * problem.floor
 
-    if method == "eig":
-        P = problem.T @ problem.U.T
-        history, n_iter, converged, message = None, 0, True, "closed form"
-    else:
-        # The preconditioned descent always runs in A's eigenbasis, where it is
-        # elementwise; the iterates are the same as in the original coordinates.
-        in_eigenbasis = rescale or precondition
-        start = _start_point(P0, problem, in_eigenbasis, rescale)
-        if in_eigenbasis:
-            def cost_and_gradient(P):
-                scaled = problem.omega[:, None] * P
-                return float(np.sum(scaled * (P @ problem.M))), 2.0 * scaled @ problem.M
-        else:
-            def cost_and_gradient(P):
-                AP = problem.A @ P
-                return float(np.sum(AP * (P @ problem.M))), 2.0 * AP @ problem.M
+    preconditioner = (eigenbasis_preconditioner(problem.omega, problem.moment)
+                      if precondition else None)
+    run = cayley_descent(cost_and_gradient, start, max_iter=max_iter, grad_tol=grad_tol,
+                         stop=certified, precondition=preconditioner)
+    P = problem.T @ run.P if in_eigenbasis else run.P
+    history = np.array([problem.to_caller_units(value) for value in run.history])
+    return _result(problem, P, history, "cayley", run.converged, run.message, started)
 
-        def certified(value):
-            return value - problem.bound <= tol * problem.scale
 
-        preconditioner = (eigenbasis_preconditioner(problem.omega, problem.M)
-                          if precondition else None)
-        P, history, converged, message = cayley_descent(
-            cost_and_gradient, start, max_iter=max_iter, grad_tol=grad_tol, stop=certified,
-            precondition=preconditioner)
-        if in_eigenbasis:
-            P = problem.T @ P
-        n_iter = len(history) - 1
-    loss = problem.loss(P)
+def _result(problem: BrockettProblem, P: np.ndarray, history: np.ndarray | None, method: str,
+            converged: bool, message: str, started: float) -> Descrambling:
+    """A :class:`Descrambling` in the caller's units; non-finite results never converge."""
+    normalised_loss = problem.normalised_cost(P)
+    loss = problem.to_caller_units(normalised_loss)
+    relative_gap = problem.relative_gap(P)
+    gap = problem.to_caller_units(normalised_loss - problem.normalised_bound)
     if history is None:
         history = np.array([loss])
-    gap = loss - problem.bound
+    if not (np.all(np.isfinite(P)) and np.isfinite(normalised_loss)):
+        converged, message = False, f"{message}; the result is not finite"
+    elif not (np.isfinite(loss) and np.isfinite(problem.bound)):
+        converged = False
+        message = (f"{message}; the loss overflows float64 in the caller's units (cost "
+                   f"scale {problem.cost_scale:.3g}): P and relative_gap are exact, "
+                   "rescale the data to read the loss")
     return Descrambling(P=P, loss=loss, bound=problem.bound, gap=gap,
-                        relative_gap=gap / problem.scale, n_iter=n_iter, history=history,
+                        relative_gap=relative_gap, n_iter=len(history) - 1, history=history,
                         method=method, converged=converged,
                         wall_time_s=time.perf_counter() - started, message=message)

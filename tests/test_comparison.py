@@ -20,9 +20,9 @@ def block_rotation(blocks, rng):
 
 def test_tie_blocks_groups_equal_neighbours():
     """Equal consecutive values form one block, in either sort direction."""
-    blocks = dl.tie_blocks([5.0, 3.0, 3.0, 1.0, 1.0, 1.0])
+    blocks = dl.comparison.tie_blocks([5.0, 3.0, 3.0, 1.0, 1.0, 1.0])
     assert [list(b) for b in blocks] == [[0], [1, 2], [3, 4, 5]]
-    assert [list(b) for b in dl.tie_blocks([0.0, 1.0, 1.0 + 1e-12])] == [[0], [1, 2]]
+    assert [list(b) for b in dl.comparison.tie_blocks([0.0, 1.0, 1.0 + 1e-12])] == [[0], [1, 2]]
 
 
 @pytest.mark.parametrize("d, expected", [(1, [[0]]), (4, [[0], [1, 2], [3]]),
@@ -36,7 +36,7 @@ def test_fourier_blocks(d, expected):
 def test_tie_blocks_rejects_bad_values(values):
     """Unsorted, 2-D, empty or non-finite values raise ValueError."""
     with pytest.raises(ValueError):
-        dl.tie_blocks(values)
+        dl.comparison.tie_blocks(values)
 
 
 @given(st.integers(2, 20), st.integers(0, 2**32 - 1))
@@ -96,7 +96,7 @@ def test_davis_kahan_bound_holds(d, size, seed):
     E = rng.standard_normal((d, d)) * size
     M_hat = M + (E + E.T) / 2
     blocks = dl.fourier_blocks(d)
-    bound = dl.davis_kahan_bound(M_hat, M, blocks)
+    bound = dl.theory.davis_kahan_bound(M_hat, M, blocks)
     vectors, vectors_hat = (scipy.linalg.eigh(X)[1][:, ::-1] for X in (M, M_hat))
     sines = np.sin(dl.block_subspace_angles(vectors, vectors_hat, blocks))
     assert np.all(sines <= bound + 1e-12)
@@ -105,12 +105,12 @@ def test_davis_kahan_bound_holds(d, size, seed):
 def test_block_gaps():
     """Each block's gap is the smaller distance to its neighbouring eigenvalues; inf if it has none."""
     values = [5.0, 3.0, 3.0, 1.5, 1.0]
-    gaps = dl.block_gaps(values, [[0], [1, 2], [3], [4]])
+    gaps = dl.theory.block_gaps(values, [[0], [1, 2], [3], [4]])
     np.testing.assert_allclose(gaps, [2.0, 1.5, 0.5, 0.5], rtol=1e-15)
-    np.testing.assert_array_equal(dl.block_gaps(values, [np.arange(5)]), [np.inf])
-    assert dl.block_gaps(values, [[0, 1], [2, 3, 4]])[0] == 0.0
+    np.testing.assert_array_equal(dl.theory.block_gaps(values, [np.arange(5)]), [np.inf])
+    assert dl.theory.block_gaps(values, [[0, 1], [2, 3, 4]])[0] == 0.0
     with pytest.raises(ValueError, match="descending"):
-        dl.block_gaps([1.0, 2.0], [[0], [1]])
+        dl.theory.block_gaps([1.0, 2.0], [[0], [1]])
 
 
 def test_davis_kahan_bound_is_two_error_over_gap(rng):
@@ -120,5 +120,5 @@ def test_davis_kahan_bound_is_two_error_over_gap(rng):
     E = (E + E.T) / 2
     blocks = [np.array([0]), np.array([1, 2]), np.array([3])]
     error = np.array([min(np.sqrt(len(I)) * np.linalg.norm(E, 2), np.linalg.norm(E)) for I in blocks])
-    np.testing.assert_allclose(dl.davis_kahan_bound(M + E, M, blocks),
+    np.testing.assert_allclose(dl.theory.davis_kahan_bound(M + E, M, blocks),
                                2 * error / np.array([2.0, 0.5, 0.5]), rtol=1e-12)

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from scipy.integrate import quad
 
-from descramble_lib.constants import (DIPOLAR_ANGULAR_RAD_PER_US_NM3,
+from descramble_lib.deer.constants import (DIPOLAR_ANGULAR_RAD_PER_US_NM3,
                                       DIPOLAR_CONSTANT_MHZ_NM3)
 from descramble_lib.deer import (SIMULATION_RANGES, background, dipolar_kernel,
                                  distance_grid, distribution_error, simulate, time_grid,

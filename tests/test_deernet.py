@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from descramble_lib.deernet import (DEERNet, DEERNetConfig, deernet_cache_path, deernet_data,
+from descramble_lib.deer import (DEERNet, DEERNetConfig, deernet_cache_path, deernet_data,
                                     layer_weights, preactivations, pretrained_deernet,
                                     train_deernet)
 

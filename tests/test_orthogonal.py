@@ -37,8 +37,8 @@ def test_cayley_curve_tangent(rng):
     P = dl.random_orthogonal(6, rng)
     W = random_skew(6, 1)
     h = 1e-6
-    velocity = (dl.cayley_curve(P, W, h) - dl.cayley_curve(P, W, -h)) / (2 * h)
-    np.testing.assert_allclose(dl.cayley_curve(P, W, 0.0), P, atol=1e-15)
+    velocity = (dl.orthogonal.cayley_curve(P, W, h) - dl.orthogonal.cayley_curve(P, W, -h)) / (2 * h)
+    np.testing.assert_allclose(dl.orthogonal.cayley_curve(P, W, 0.0), P, atol=1e-15)
     np.testing.assert_allclose(velocity, -W @ P, atol=1e-7)
 
 

@@ -12,7 +12,7 @@ from strategies import data_matrices
 @given(data_matrices(min_d=3, max_d=12), st.integers(0, 2**16))
 def test_permutation_loss_never_below_the_brockett_bound(S, seed):
     """Permutations are orthogonal, so the QAP loss is at least the orthogonal optimum."""
-    result = dl.descramble_permutation(S, seed=seed, n_random=1)
+    result = dl.descramble_permutation(S, rng=seed, n_random=1)
     A = dl.smoothness_operator(S.shape[0])
     floor = 1e-12 * np.linalg.norm(A, 2) * np.linalg.norm(S) ** 2
     assert result.loss >= result.bound - 1e-12 * abs(result.bound) - floor
@@ -23,7 +23,7 @@ def test_permutation_loss_never_below_the_brockett_bound(S, seed):
 def test_result_is_a_permutation_no_worse_than_the_given_order(S, seed):
     """P is a permutation matrix matching `permutation`, its loss is exact, and <= the identity's."""
     d = S.shape[0]
-    result = dl.descramble_permutation(S, seed=seed, n_random=0, refine=False)
+    result = dl.descramble_permutation(S, rng=seed, n_random=0, refine=False)
     np.testing.assert_array_equal(np.sort(result.permutation), np.arange(d))
     np.testing.assert_array_equal(result.P, np.eye(d)[result.permutation])
     A = dl.smoothness_operator(d)
@@ -35,9 +35,9 @@ def test_result_is_a_permutation_no_worse_than_the_given_order(S, seed):
 def test_shuffled_low_pass_layer_is_restored(rng):
     """For a shuffled binomial-filter layer the search reaches the bound: the order is restored."""
     d = 20
-    C = dl.circulant_matrix(np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16, d)
+    C = dl.theory.circulant_matrix(np.array([1.0, 4.0, 6.0, 4.0, 1.0]) / 16, d)
     shuffle = rng.permutation(d)
-    result = dl.descramble_permutation(C[shuffle], seed=0)
+    result = dl.descramble_permutation(C[shuffle], rng=0)
     assert result.loss == pytest.approx(result.bound, rel=1e-8)
     restored = shuffle[result.permutation]
     steps = np.unique(np.diff(np.append(restored, restored[0])) % d)
@@ -48,7 +48,7 @@ def test_extra_start_is_used_and_never_made_worse(rng):
     """A given start order is reported, and its result is no worse than the order itself."""
     S = rng.standard_normal((7, 15))
     order = rng.permutation(7)
-    result = dl.descramble_permutation(S, seed=0, n_random=0, starts={"mine": order})
+    result = dl.descramble_permutation(S, rng=0, n_random=0, starts={"mine": order})
     assert list(result.start_losses) == ["identity", "spectral", "mine"]
     A = dl.smoothness_operator(7)
     assert result.start_losses["mine"] <= dl.brockett_cost(A, S, np.eye(7)[order]) * (1 + 1e-12)
@@ -60,20 +60,20 @@ def test_extra_start_is_used_and_never_made_worse(rng):
 def test_descramble_permutation_rejects_bad_starts(starts, rng):
     """Starts that are not permutations, or that reuse a built-in name, raise ValueError."""
     with pytest.raises(ValueError):
-        dl.descramble_permutation(rng.standard_normal((4, 6)), seed=0, starts=starts)
+        dl.descramble_permutation(rng.standard_normal((4, 6)), rng=0, starts=starts)
 
 
 def test_spectral_order_is_a_permutation(rng):
     """The spectral rounding returns each neuron once, for the default and a custom A."""
     S = rng.standard_normal((9, 20))
     for A in (None, np.diag(np.arange(9.0))):
-        np.testing.assert_array_equal(np.sort(dl.spectral_order(S, A)), np.arange(9))
+        np.testing.assert_array_equal(np.sort(dl.permutations.spectral_order(S, A)), np.arange(9))
 
 
-@pytest.mark.parametrize("kwargs", [dict(seed=1.5), dict(seed=True), dict(seed=0, n_random=-1),
-                                    dict(seed=0, refine="yes"), dict(seed=0, maxiter=0)])
+@pytest.mark.parametrize("kwargs", [dict(rng=1.5), dict(rng=True), dict(rng=0, n_random=-1),
+                                    dict(rng=0, refine="yes"), dict(rng=0, maxiter=0)])
 def test_descramble_permutation_rejects_bad_options(kwargs, rng):
-    """Non-integer seeds, negative n_random, non-bool refine and maxiter = 0 raise ValueError."""
+    """Non-integer or bool rng, negative n_random, non-bool refine and maxiter = 0 raise ValueError."""
     with pytest.raises(ValueError):
         dl.descramble_permutation(rng.standard_normal((4, 6)), **kwargs)
 
@@ -81,6 +81,6 @@ def test_descramble_permutation_rejects_bad_options(kwargs, rng):
 def test_descramble_permutation_rejects_bad_data():
     """NaN data and a mis-sized A raise ValueError."""
     with pytest.raises(ValueError):
-        dl.descramble_permutation(np.full((3, 4), np.nan), seed=0)
+        dl.descramble_permutation(np.full((3, 4), np.nan), rng=0)
     with pytest.raises(ValueError):
-        dl.descramble_permutation(np.ones((3, 4)), np.eye(4), seed=0)
+        dl.descramble_permutation(np.ones((3, 4)), np.eye(4), rng=0)

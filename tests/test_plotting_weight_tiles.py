@@ -9,7 +9,7 @@ import descramble_lib as dl
 def test_tiles_are_placed_row_major_with_gaps(rng):
     """Image i sits at mosaic row i // n_cols, column i % n_cols; gaps and unused tiles are NaN."""
     weights = rng.standard_normal((5, 6))
-    mosaic = dl.weight_tiles(weights, (2, 3), n_cols=2, normalise="global")
+    mosaic = dl.plotting.weight_tiles(weights, (2, 3), n_cols=2, normalise="global")
     assert mosaic.shape == (3 * 3 - 1, 2 * 4 - 1)
     scale = np.abs(weights).max()
     for index in range(5):
@@ -23,7 +23,7 @@ def test_tiles_are_placed_row_major_with_gaps(rng):
 def test_row_normalisation_scales_each_image_to_one(rng):
     """With normalise='row' every image reaches |value| = 1; a zero row stays zero."""
     weights = rng.standard_normal((4, 4)) * np.array([[1e-3], [1.0], [10.0], [0.0]])
-    mosaic = dl.weight_tiles(weights, (2, 2), n_cols=4)
+    mosaic = dl.plotting.weight_tiles(weights, (2, 2), n_cols=4)
     for index in range(3):
         assert np.nanmax(np.abs(mosaic[:, index * 3:index * 3 + 2])) == pytest.approx(1.0)
     assert np.all(mosaic[:, 9:11] == 0)
@@ -36,7 +36,7 @@ def test_row_normalisation_scales_each_image_to_one(rng):
 def test_bad_tile_arguments_raise(kwargs, message):
     """Images that do not fit the rows, or bad options, raise ValueError."""
     with pytest.raises(ValueError, match=message):
-        dl.weight_tiles(np.ones((3, 4)), **kwargs)
+        dl.plotting.weight_tiles(np.ones((3, 4)), **kwargs)
 
 
 def test_plot_weight_tiles_draws_one_image(rng):
@@ -44,6 +44,6 @@ def test_plot_weight_tiles_draws_one_image(rng):
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots()
-    dl.plot_weight_tiles(rng.standard_normal((3, 4)), (2, 2), ax=ax, n_cols=2)
+    dl.plotting.plot_weight_tiles(rng.standard_normal((3, 4)), (2, 2), ax=ax, n_cols=2)
     assert len(ax.images) == 1 and len(ax.texts) == 3
     plt.close(fig)

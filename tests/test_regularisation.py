@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from descramble_lib.deer import (dipolar_kernel, distance_grid, distribution_error, simulate,
                                  time_grid)
-from descramble_lib.regularisation import (gcv_tikhonov, nonnegative_tikhonov,
+from descramble_lib.deer.regularisation import (gcv_tikhonov, nonnegative_tikhonov,
                                            second_difference_operator, tikhonov, tikhonov_deer)
 
 

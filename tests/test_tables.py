@@ -7,7 +7,7 @@ import descramble_lib as dl
 
 def test_markdown_table_layout():
     """Header, alignment row (text left, numbers right) and formatted cells."""
-    table = dl.markdown_table(["name", "value"], [["a", 1.23456], ["b|c", 2.0]],
+    table = dl.utils.markdown_table(["name", "value"], [["a", 1.23456], ["b|c", 2.0]],
                               formats=[None, ".2f"])
     lines = table.splitlines()
     assert lines[0] == "| name | value |"
@@ -18,7 +18,7 @@ def test_markdown_table_layout():
 
 def test_markdown_table_without_formats_uses_str():
     """Without formats every cell is str(value)."""
-    assert dl.markdown_table(["x"], [[3]]).splitlines()[2] == "| 3 |"
+    assert dl.utils.markdown_table(["x"], [[3]]).splitlines()[2] == "| 3 |"
 
 
 @pytest.mark.parametrize("header, rows, formats", [([], [], None), (["a", "b"], [[1]], None),
@@ -26,4 +26,4 @@ def test_markdown_table_without_formats_uses_str():
 def test_markdown_table_rejects_bad_shapes(header, rows, formats):
     """Empty header, ragged rows or a wrong number of formats raise ValueError."""
     with pytest.raises(ValueError):
-        dl.markdown_table(header, rows, formats=formats)
+        dl.utils.markdown_table(header, rows, formats=formats)

@@ -15,7 +15,7 @@ def test_best_time_keeps_the_minimum_and_the_last_value():
         calls.append(len(calls))
         return len(calls)
 
-    timing = dl.best_time(work, repeats=4)
+    timing = dl.utils.best_time(work, repeats=4)
     assert calls == [0, 1, 2, 3] and timing.value == 4 and timing.repeats == 4
     assert timing.best_s == min(timing.times_s) and all(t >= 0 for t in timing.times_s)
 
@@ -23,7 +23,7 @@ def test_best_time_keeps_the_minimum_and_the_last_value():
 def test_best_time_with_threads_restores_the_limits():
     """Inside, the BLAS libraries run one thread; afterwards the previous limits are back."""
     before = [info["num_threads"] for info in threadpool_info()]
-    seen = dl.best_time(lambda: [info["num_threads"] for info in threadpool_info()],
+    seen = dl.utils.best_time(lambda: [info["num_threads"] for info in threadpool_info()],
                         repeats=2, threads=1).value
     assert all(n == 1 for n in seen)
     assert [info["num_threads"] for info in threadpool_info()] == before
@@ -33,23 +33,23 @@ def test_best_time_with_threads_restores_the_limits():
 def test_best_time_checks_its_options(kwargs):
     """Non-positive or non-integer repeats and threads raise ValueError."""
     with pytest.raises(ValueError):
-        dl.best_time(lambda: None, **kwargs)
+        dl.utils.best_time(lambda: None, **kwargs)
 
 
 def test_best_time_rejects_non_callables():
     """A value instead of a function raises ValueError."""
     with pytest.raises(ValueError):
-        dl.best_time(np.eye(3))
+        dl.utils.best_time(np.eye(3))
 
 
 def test_blas_threads_as_a_call_holds_until_restored():
-    """Called without a with-block, the limit holds until restore_original_limits()."""
+    """Called without a with-block, the limit holds until restore()."""
     before = [info["num_threads"] for info in threadpool_info()]
-    limits = dl.blas_threads(1)
+    limits = dl.limit_threads(1)
     try:
         assert all(info["num_threads"] == 1 for info in threadpool_info())
     finally:
-        limits.restore_original_limits()
+        limits.restore()
     assert [info["num_threads"] for info in threadpool_info()] == before
     with pytest.raises(ValueError):
-        dl.blas_threads(0)
+        dl.limit_threads(0)

@@ -10,7 +10,7 @@ import descramble_lib as dl
 @given(st.integers(1, 12), st.integers(0, 30), st.floats(1e-3, 1e3), st.integers(0, 2**32 - 1))
 def test_isotropic_inputs_are_isotropic(m, extra, c, seed):
     """X X^T = c I to rounding, for every n >= m."""
-    X = dl.isotropic_inputs(m, m + extra, c=c, rng=np.random.default_rng(seed))
+    X = dl.theory.isotropic_inputs(m, m + extra, c=c, rng=np.random.default_rng(seed))
     assert X.shape == (m, m + extra)
     np.testing.assert_allclose(X @ X.T, c * np.eye(m), atol=1e-12 * c)
 
@@ -20,13 +20,13 @@ def test_isotropic_inputs_are_isotropic(m, extra, c, seed):
 def test_isotropic_inputs_rejects_bad_arguments(kwargs):
     """n < m, non-positive or NaN c, and m = 0 raise ValueError."""
     with pytest.raises(ValueError):
-        dl.isotropic_inputs(rng=np.random.default_rng(0), **kwargs)
+        dl.theory.isotropic_inputs(rng=np.random.default_rng(0), **kwargs)
 
 
 @given(st.integers(1, 12), st.integers(1, 30), st.floats(1e-3, 1e3), st.integers(0, 2**32 - 1))
 def test_centred_isotropic_inputs(m, extra, c, seed):
     """centred=True gives X X^T = c I and X 1 = 0 to rounding, for every n >= m + 1."""
-    X = dl.isotropic_inputs(m, m + extra, c=c, centred=True, rng=np.random.default_rng(seed))
+    X = dl.theory.isotropic_inputs(m, m + extra, c=c, centred=True, rng=np.random.default_rng(seed))
     assert X.shape == (m, m + extra)
     np.testing.assert_allclose(X @ X.T, c * np.eye(m), atol=1e-12 * c)
     np.testing.assert_allclose(X.sum(axis=1), 0, atol=1e-12 * np.sqrt(c * (m + extra)))
@@ -36,13 +36,13 @@ def test_centred_isotropic_inputs(m, extra, c, seed):
 def test_centred_isotropic_inputs_rejects_bad_arguments(kwargs):
     """Centring needs n >= m + 1 samples, and centred must be a bool."""
     with pytest.raises(ValueError):
-        dl.isotropic_inputs(rng=np.random.default_rng(0), **kwargs)
+        dl.theory.isotropic_inputs(rng=np.random.default_rng(0), **kwargs)
 
 
 def test_whiten_gives_identity_moment(rng):
     """Whitened data have X X^T / n = I, with a symmetric whitening matrix."""
     X = rng.standard_normal((6, 200)) * np.arange(1, 7)[:, None] + 3.0
-    X_white, Z = dl.whiten(X)
+    X_white, Z = dl.theory.whiten(X)
     np.testing.assert_allclose(X_white @ X_white.T / 200, np.eye(6), atol=1e-12)
     np.testing.assert_allclose(Z, Z.T, atol=1e-12)
     np.testing.assert_allclose(X_white, Z @ X, atol=1e-12)
@@ -51,11 +51,11 @@ def test_whiten_gives_identity_moment(rng):
 def test_whiten_rejects_rank_deficient_and_short_data(rng):
     """Data that do not span R^m, or with n < m, cannot be whitened."""
     with pytest.raises(ValueError, match="singular"):
-        dl.whiten(np.vstack([rng.standard_normal((2, 50)), np.zeros((1, 50))]))
+        dl.theory.whiten(np.vstack([rng.standard_normal((2, 50)), np.zeros((1, 50))]))
     with pytest.raises(ValueError, match="n >= m"):
-        dl.whiten(rng.standard_normal((5, 3)))
+        dl.theory.whiten(rng.standard_normal((5, 3)))
     with pytest.raises(ValueError, match="non-finite"):
-        dl.whiten(np.full((2, 5), np.nan))
+        dl.theory.whiten(np.full((2, 5), np.nan))
 
 
 @st.composite
@@ -69,7 +69,7 @@ def whitened_layers(draw):
     sigma = np.exp(-draw(st.floats(0.05, 0.5)) * np.arange(d))
     U, V = dl.random_orthogonal(d, rng), dl.random_orthogonal(m, rng)
     W = U @ np.diag(sigma) @ V[:, :d].T
-    return W, dl.isotropic_inputs(m, n, c=c, rng=rng), c
+    return W, dl.theory.isotropic_inputs(m, n, c=c, rng=rng), c
 
 
 @given(whitened_layers())
@@ -89,5 +89,5 @@ def test_theorem2_descrambled_weights(layer):
 def test_theorem2_wide_layer_is_band_limited(rng):
     """With d > m the last d - m rows of T^T P W vanish."""
     W = rng.standard_normal((20, 6))
-    P = dl.descramble(W @ dl.isotropic_inputs(6, 30, rng=rng)).P
+    P = dl.descramble(W @ dl.theory.isotropic_inputs(6, 30, rng=rng)).P
     np.testing.assert_allclose((dl.fourier_basis(20).T @ P @ W)[6:], 0, atol=1e-12)

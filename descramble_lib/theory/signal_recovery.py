@@ -14,10 +14,10 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import as_finite_matrix, check_positive_int
+from .._validation import as_finite_matrix, check_positive_int
 
-__all__ = ["gaussian_blur_matrix", "smooth_random_signals", "blurred_observations",
-           "squared_exponential_covariance", "regularised_pseudo_inverse"]
+__all__ = ["gaussian_blur_matrix", "squared_exponential_covariance", "smooth_random_signals",
+           "blurred_observations", "regularised_pseudo_inverse"]
 
 
 def _grid(x) -> np.ndarray:

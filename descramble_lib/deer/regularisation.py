@@ -34,11 +34,12 @@ import scipy.linalg
 import scipy.optimize
 from threadpoolctl import threadpool_limits
 
-from ._validation import as_finite_matrix, check_positive_int
-from .deer import DEERSimulation, dipolar_kernel
+from .._validation import as_finite_matrix, check_positive_int
+from .physics import DEERSimulation, dipolar_kernel
 
-__all__ = ["second_difference_operator", "tikhonov", "gcv_tikhonov", "TikhonovResult",
+__all__ = ["second_difference_operator", "tikhonov", "TikhonovResult", "gcv_tikhonov",
            "nonnegative_tikhonov", "tikhonov_deer"]
+
 
 # A triangular factor whose smallest diagonal entry is below this fraction of the
 # largest is treated as singular ([K; L] rank deficient).

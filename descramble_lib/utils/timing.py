@@ -9,7 +9,7 @@ about a hundred. Two habits make timings repeatable enough to compare:
   the code;
 * run small dense linear algebra on **one** BLAS thread: with several, the threads of a
   small matrix product mostly wait for each other, and when another job holds a core that
-  waiting can cost ten to a hundred times the work (:func:`blas_threads`).
+  waiting can cost ten to a hundred times the work (:func:`~descramble_lib.limit_threads`).
 """
 
 from __future__ import annotations
@@ -18,31 +18,10 @@ import time
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from threadpoolctl import threadpool_limits
+from .._threads import limit_threads
+from .._validation import check_positive_int
 
-from ._validation import check_positive_int
-
-__all__ = ["Timing", "best_time", "blas_threads"]
-
-
-def blas_threads(n: int) -> threadpool_limits:
-    """Limit the BLAS/OpenMP libraries loaded by NumPy and SciPy to ``n`` threads.
-
-    Parameters
-    ----------
-    n : int
-        Number of threads (>= 1).
-
-    Returns
-    -------
-    threadpoolctl.threadpool_limits
-        The limit applies from this call on. Used as ``with blas_threads(1): ...`` it is
-        lifted (the previous limits restored) when the block ends; called on its own, e.g.
-        at the top of a notebook, it holds until ``.restore_original_limits()`` is called
-        on the returned object or the process ends.
-    """
-    n = check_positive_int(n, "n")
-    return threadpool_limits(limits=n)
+__all__ = ["Timing", "best_time"]
 
 
 @dataclass(frozen=True)
@@ -101,7 +80,7 @@ def best_time(fn: Callable[[], Any], *, repeats: int = 5, threads: int | None = 
             value = fn()
             times.append(time.perf_counter() - started)
         else:
-            with blas_threads(threads):
+            with limit_threads(threads):
                 started = time.perf_counter()
                 value = fn()
                 times.append(time.perf_counter() - started)

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 import scipy.optimize
 
-from ._validation import as_finite_matrix
+from .._validation import as_finite_matrix
 
 __all__ = ["participation_number", "top_entry_share", "column_share", "matched_row_cosines"]
 

@@ -23,14 +23,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 import scipy.special
 
-from ._validation import as_finite_vector, check_positive_int
+from .._validation import as_finite_vector, check_positive_int
 from .constants import DIPOLAR_ANGULAR_RAD_PER_US_NM3
 
-__all__ = [
-    "N_POINTS", "TIME_MAX_US", "DISTANCE_MIN_NM", "DISTANCE_MAX_NM", "SIMULATION_RANGES",
-    "time_grid", "distance_grid", "trapezoid_weights", "dipolar_kernel", "background",
-    "DEERSimulation", "simulate", "unit_area", "distribution_error",
-]
+__all__ = ["N_POINTS", "TIME_MAX_US", "DISTANCE_MIN_NM", "DISTANCE_MAX_NM",
+           "SIMULATION_RANGES", "time_grid", "distance_grid", "trapezoid_weights",
+           "dipolar_kernel", "background", "DEERSimulation", "simulate", "unit_area",
+           "distribution_error"]
+
 
 # Examples processed together by :func:`simulate` (keeps temporaries in cache).
 _CHUNK = 256

@@ -14,8 +14,8 @@ import numpy as np
 from numpy.typing import ArrayLike
 import torch
 
-from ._validation import as_finite_matrix, check_positive_int
-from .operators import fourier_basis
+from .._validation import as_finite_matrix, check_positive_int
+from ..operators import fourier_basis
 
 __all__ = ["circulant_matrix", "conv1d_matrix", "is_circulant", "real_fourier_gains",
            "gain_order", "fourier_permutation_descrambler"]

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 import scipy.linalg
 
-from ._validation import as_finite_matrix, check_positive_int
+from .._validation import as_finite_matrix, check_positive_int
 
 __all__ = ["isotropic_inputs", "whiten"]
 

@@ -14,11 +14,12 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._threads import torch_threads
-from ._validation import check_positive_int
+from .._threads import limit_threads
+from .._validation import check_positive_int
 
-__all__ = ["DigitsData", "DigitsTraining", "digits_data", "digits_mlp", "train_digits_mlp",
-           "DIGIT_IMAGE_SHAPE"]
+__all__ = ["DIGIT_IMAGE_SHAPE", "DigitsData", "DigitsTraining", "digits_data", "digits_mlp",
+           "train_digits_mlp"]
+
 
 #: Shape of one digit image (rows, columns of pixels).
 DIGIT_IMAGE_SHAPE = (8, 8)
@@ -152,7 +153,7 @@ def train_digits_mlp(*, hidden: int = 32, epochs: int = 60, batch_size: int = 64
     threads = check_positive_int(threads, "threads")
     generator = _generator(seed)
     model = _mlp(check_positive_int(hidden, "hidden"), generator, torch.float32)
-    with torch_threads(threads):
+    with limit_threads(threads):
         losses = _train(model, data, generator, epochs, batch_size, learning_rate,
                         weight_decay, progress)
     model.eval()

@@ -20,6 +20,7 @@ import math
 
 __all__ = ["DIPOLAR_CONSTANT_MHZ_NM3", "DIPOLAR_ANGULAR_RAD_PER_US_NM3"]
 
+
 #: Dipolar coupling constant of two free electrons, in MHz nm^3 (CODATA 2018, rounded).
 DIPOLAR_CONSTANT_MHZ_NM3: float = 52.041016
 

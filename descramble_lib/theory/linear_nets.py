@@ -13,6 +13,7 @@ sigmoid (Saxe et al. 2014, 2019):
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -20,12 +21,12 @@ from numpy.typing import ArrayLike
 import torch
 from tqdm.auto import tqdm
 
-from ._validation import as_finite_matrix, check_positive_int
-from .orthogonal import random_orthogonal
+from .._threads import limit_threads
+from .._validation import as_finite_matrix, check_positive_int
+from ..orthogonal import random_orthogonal
 
 __all__ = ["smg_mode_strength", "input_output_correlation", "aligned_initialisation",
-           "random_initialisation", "LinearNetTraining", "train_linear_net",
-           "mode_strengths"]
+           "random_initialisation", "LinearNetTraining", "train_linear_net", "mode_strengths"]
 
 
 def _positive(value, name: str) -> float:
@@ -233,16 +234,11 @@ def train_linear_net(X: ArrayLike, Y: ArrayLike, W1: ArrayLike, W2: ArrayLike, *
 
     if threads is not None:
         threads = check_positive_int(threads, "threads")
-    previous_threads = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
+    with limit_threads(threads) if threads is not None else nullcontext():
         started = time.perf_counter()
         steps, first, second, losses = _gradient_descent(X, Y, W1, W2, lr, n_steps,
                                                          record_every, progress)
         wall_time_s = time.perf_counter() - started
-    finally:
-        torch.set_num_threads(previous_threads)
     return LinearNetTraining(steps=np.array(steps), W1=np.array(first), W2=np.array(second),
                              loss=np.array(losses), lr=lr, wall_time_s=wall_time_s)
 

@@ -1,0 +1,12 @@
+"""Descrambling your own network: the digits example (digits) and statistics of descrambled weights
+(weight_statistics).
+"""
+
+from .digits import (DIGIT_IMAGE_SHAPE, DigitsData, DigitsTraining, digits_data, digits_mlp,
+                     train_digits_mlp)
+from .weight_statistics import (participation_number, top_entry_share, column_share,
+                                matched_row_cosines)
+
+__all__ = ["DIGIT_IMAGE_SHAPE", "DigitsData", "DigitsTraining", "digits_data", "digits_mlp",
+           "train_digits_mlp", "participation_number", "top_entry_share", "column_share",
+           "matched_row_cosines"]

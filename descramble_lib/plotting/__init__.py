@@ -1,0 +1,24 @@
+"""Figures of the book. These functions only draw: every number they show is computed by the caller
+(with the library) and passed in.
+"""
+
+from .curves import (plot_relative_gap, plot_rate, plot_curves, plot_mode_strengths,
+                     plot_neuron_axis_spectrum)
+from .deer import (plot_dipolar_kernel, plot_singular_values, plot_deer_examples,
+                   plot_training_history, plot_distribution_estimates,
+                   plot_error_distributions)
+from .invertible import (plot_two_classes, plot_boundary_curve, plot_projections,
+                         plot_boundary_panel)
+from .matrices import (plot_matrix, plot_fourier_magnitude, plot_rows, plot_matrices,
+                       weight_tiles, plot_weight_tiles)
+from .paper import (plot_fourier_panel, plot_descrambled_weights, plot_inner_product_map,
+                    plot_null_distribution)
+
+__all__ = ["plot_relative_gap", "plot_rate", "plot_curves", "plot_mode_strengths",
+           "plot_neuron_axis_spectrum", "plot_dipolar_kernel", "plot_singular_values",
+           "plot_deer_examples", "plot_training_history", "plot_distribution_estimates",
+           "plot_error_distributions", "plot_two_classes", "plot_boundary_curve",
+           "plot_projections", "plot_boundary_panel", "plot_matrix", "plot_fourier_magnitude",
+           "plot_rows", "plot_matrices", "weight_tiles", "plot_weight_tiles",
+           "plot_fourier_panel", "plot_descrambled_weights", "plot_inner_product_map",
+           "plot_null_distribution"]

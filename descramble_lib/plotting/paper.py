@@ -1,0 +1,122 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+from typing import Sequence
+from matplotlib.axes import Axes
+import numpy as np
+from .matrices import _axis, plot_fourier_magnitude, plot_matrix
+
+__all__ = ["plot_fourier_panel", "plot_descrambled_weights", "plot_inner_product_map",
+           "plot_null_distribution"]
+
+
+def plot_fourier_panel(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
+                       omega2_limit: int | None = None, half_width: int | None = None,
+                       log: bool = False, colorbar: bool = True) -> Axes:
+    """:func:`plot_fourier_magnitude`, optionally zoomed along ``w2`` and with band edges.
+
+    Parameters
+    ----------
+    matrix : ndarray, shape (rows, cols)
+    omega2_limit : int, optional
+        Show only ``|w2| <= omega2_limit`` (most of the energy of smooth rows sits there).
+    half_width : int, optional
+        Draw dashed lines at ``w1 = +-half_width``, the edges of the central band of
+        :func:`~descramble_lib.band_relative_norm`.
+    """
+    ax = plot_fourier_magnitude(matrix, ax=ax, title=title, log=log, colorbar=colorbar)
+    if omega2_limit is not None:
+        ax.set_xlim(-omega2_limit - 0.5, omega2_limit + 0.5)
+    if half_width is not None:
+        for edge in (-half_width, half_width):
+            ax.axhline(edge, color="w", ls="--", lw=0.8)
+    return ax
+
+
+def plot_descrambled_weights(weights: np.ndarray, *, axes: Sequence[Axes], title: str = "",
+                             half_width: int = 10, rows: str = "symmetric",
+                             omega2_limit: int | None = 30,
+                             colorbar: bool = False) -> Sequence[Axes]:
+    """Descrambled weights (top) and their centred Fourier magnitude with its relative norm.
+
+    Parameters
+    ----------
+    weights : ndarray, shape (d, m)
+        Descrambled weights ``P W``, neurons down, inputs across.
+    axes : pair of matplotlib axes
+        ``(top, bottom)``.
+    half_width, rows
+        The band of :func:`~descramble_lib.band_relative_norm`; its value is written in
+        the bottom panel's title and its edges are drawn.
+    omega2_limit : int or None
+        Zoom of the bottom panel along ``w2`` (None: all frequencies).
+    """
+    from ..paper.strategies import band_relative_norm
+
+    top, bottom = axes
+    plot_matrix(weights, ax=top, title=title, colorbar=colorbar)
+    top.set_xlabel("input index")
+    top.set_ylabel("neuron")
+    share = band_relative_norm(weights, half_width=half_width, rows=rows)
+    plot_fourier_panel(weights, ax=bottom, title=f"relative norm {share:.3f}",
+                       omega2_limit=omega2_limit, half_width=half_width, colorbar=colorbar)
+    return axes
+
+
+def plot_inner_product_map(G: np.ndarray, *, ax: Axes | None = None, width: int | None = None,
+                           row_label: str = "", col_label: str = "", title: str = "",
+                           colorbar: bool = True) -> Axes:
+    """``|G|`` as an image, rows down, with the band ``|i - j| <= width`` outlined.
+
+    Parameters
+    ----------
+    G : ndarray, shape (p, q)
+        Inner products, e.g. smooth basis functions (rows) against principal components
+        (columns).
+    width : int, optional
+        Half width of the band whose edges are drawn as dashed lines.
+    """
+    ax = _axis(ax)
+    G = np.abs(np.asarray(G, dtype=float))
+    image = ax.imshow(G, cmap="magma", vmin=0, aspect="equal", interpolation="nearest")
+    if width is not None:
+        p, q = G.shape
+        for shift in (-width - 0.5, width + 0.5):
+            j = np.array([-0.5, q - 0.5])
+            ax.plot(j, j - shift, color="c", ls="--", lw=1)
+        ax.set_xlim(-0.5, q - 0.5)
+        ax.set_ylim(p - 0.5, -0.5)
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_xlabel(col_label)
+    ax.set_ylabel(row_label)
+    ax.set_title(title)
+    return ax
+
+
+def plot_null_distribution(samples: np.ndarray, observed: float, *, ax: Axes | None = None,
+                           label: str = "",
+                           xlabel: str = "", title: str = "", bins: int = 30) -> Axes:
+    """Histogram of a null sample with the observed value as a vertical line.
+
+    Parameters
+    ----------
+    samples : ndarray, shape (n,)
+        E.g. bandedness of random orthonormal vectors.
+    observed : float
+        The value for the real data; its percentile among ``samples`` goes in the legend.
+    label : str
+        Legend entry of the histogram.
+    """
+    from ..paper.strategies import empirical_percentile
+
+    ax = _axis(ax)
+    samples = np.asarray(samples, dtype=float)
+    ax.hist(samples, bins=bins, color="0.7", label=label or f"null ({samples.size} draws)")
+    below = empirical_percentile(observed, samples)
+    ax.axvline(observed, color="tab:red", lw=2, label=f"observed ({below:.0f}th percentile)")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("draws")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    return ax

@@ -173,16 +173,27 @@ def layer_preactivations(model: nn.Module, layer: nn.Linear | str,
     ValueError
         Bad ``layer`` (see :func:`find_linear_layer`); ``inputs`` not numeric, not at
         least 2-D, empty or non-finite; the model fails on ``inputs`` (e.g. wrong
-        feature size); the forward pass never calls the layer; non-finite preactivations.
+        feature size); the forward pass never calls the layer, or calls it more than
+        once (a shared layer); non-finite preactivations.
+
+    Notes
+    -----
+    The hook copies the layer's output, so an in-place activation after the layer
+    (``nn.ReLU(inplace=True)``) does not change what is recorded.
     """
     name, module = find_linear_layer(model, layer)
     tensor = _as_input_tensor(inputs, module.weight)
     n = tensor.shape[0]
     batch_size = n if batch_size is None else check_positive_int(batch_size, "batch_size")
     captured: list[torch.Tensor] = []
+    calls = [0]
 
     def hook(_module, _args, output):
-        captured.append(output.detach().reshape(-1, output.shape[-1]).to(torch.float64).cpu())
+        # A copy, always: an in-place operation after the layer (nn.ReLU(inplace=True))
+        # would otherwise overwrite the recorded preactivations with the activations.
+        calls[0] += 1
+        captured.append(output.detach().reshape(-1, output.shape[-1]).to(
+            dtype=torch.float64, device="cpu", copy=True))
 
     handle = module.register_forward_hook(hook)
     was_training = model.training
@@ -190,11 +201,17 @@ def layer_preactivations(model: nn.Module, layer: nn.Linear | str,
     try:
         with torch.no_grad():
             for start in range(0, n, batch_size):
+                calls[0] = 0
                 try:
                     model(tensor[start:start + batch_size])
                 except (RuntimeError, TypeError) as error:
                     raise ValueError(f"the model cannot run on inputs of shape "
                                      f"{tuple(tensor.shape)}: {error}") from error
+                if calls[0] > 1:
+                    raise ValueError(
+                        f"layer {name!r} is called {calls[0]} times in one forward pass (a "
+                        "shared or reused layer): its preactivations would mix the calls; "
+                        "descramble a model that calls it once")
     finally:
         handle.remove()
         model.train(was_training)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import scipy.linalg
 
+from ._random import as_generator
 from ._validation import as_finite_matrix, check_positive_int
 
 __all__ = ["cayley", "cayley_curve", "orthogonality_error", "reorthonormalise",
@@ -126,12 +127,14 @@ def fix_determinant(P: np.ndarray) -> np.ndarray:
         Copy of ``P``, with the last column negated if ``det P < 0``.
     """
     P = np.array(as_finite_matrix(P, "P"), copy=True)
+    if P.shape[0] != P.shape[1]:
+        raise ValueError(f"P must be square, got shape {P.shape}")
     if np.linalg.det(P) < 0:
         P[:, -1] *= -1
     return P
 
 
-def random_orthogonal(d: int, rng: np.random.Generator) -> np.ndarray:
+def random_orthogonal(d: int, rng: None | int | np.random.Generator = None) -> np.ndarray:
     """Haar-distributed random orthogonal matrix, shape ``(d, d)``.
 
     Uses the QR decomposition of a Gaussian matrix with the signs of ``R``'s
@@ -141,8 +144,8 @@ def random_orthogonal(d: int, rng: np.random.Generator) -> np.ndarray:
     ----------
     d : int
         Dimension, ``d >= 1``.
-    rng : numpy.random.Generator
-        Source of randomness; global state is not touched.
+    rng : None, int or numpy.random.Generator
+        Source of randomness (an int seeds a new generator); global state is not touched.
 
     Returns
     -------
@@ -150,6 +153,6 @@ def random_orthogonal(d: int, rng: np.random.Generator) -> np.ndarray:
         Orthogonal matrix drawn from the Haar measure (``det`` is ``+1`` or ``-1``).
     """
     d = check_positive_int(d, "d")
-    gaussian = rng.standard_normal((d, d))
+    gaussian = as_generator(rng).standard_normal((d, d))
     Q, R = np.linalg.qr(gaussian)
     return Q * np.sign(np.diag(R))

@@ -1,13 +1,15 @@
 """TODO docstring."""
 
 from __future__ import annotations
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike
 from .._validation import as_finite_matrix, check_positive_int
 from ..comparison import block_subspace_angles, fourier_blocks
 from ..operators import fourier_basis
 
-__all__ = ["band_mask", "band_relative_norm", "band_norm_lower_bound", "low_frequency_angle",
+__all__ = ["FourierView", "fourier_view", "band_mask", "band_relative_norm", "band_norm_lower_bound", "low_frequency_angle",
            "top_direction_alignment", "zero_frequency_contrast", "magnitude_correlation",
            "centred_fourier_magnitude", "BAND_ROWS"]
 
@@ -285,3 +287,47 @@ def centred_fourier_magnitude(matrix: np.ndarray) -> np.ndarray:
 
 #: Conventions for the rows outside the central band (see :func:`band_mask`).
 BAND_ROWS = ("symmetric", "matlab")
+
+
+@dataclass(frozen=True)
+class FourierView:
+    """Descrambled weights with their centred Fourier magnitude and relative norm.
+
+    Attributes
+    ----------
+    weights : ndarray, shape (d, m)
+        ``P W``, neurons down, inputs across.
+    magnitude : ndarray, shape (d, m)
+        :func:`centred_fourier_magnitude` of ``weights``.
+    half_width : int
+        Half width of the central band.
+    relative_norm : float
+        :func:`band_relative_norm` of ``weights`` with that band.
+    """
+
+    weights: np.ndarray
+    magnitude: np.ndarray
+    half_width: int
+    relative_norm: float
+
+
+def fourier_view(weights: ArrayLike, *, half_width: int = 10,
+                 rows: str = "symmetric") -> FourierView:
+    """Everything a figure of descrambled weights shows, computed once.
+
+    Parameters
+    ----------
+    weights : array_like, shape (d, m)
+        Descrambled weights ``P W``.
+    half_width, rows
+        The band of :func:`band_relative_norm`.
+
+    Returns
+    -------
+    FourierView
+    """
+    weights = as_finite_matrix(weights, "weights")
+    return FourierView(weights=weights, magnitude=centred_fourier_magnitude(weights),
+                       half_width=half_width,
+                       relative_norm=band_relative_norm(weights, half_width=half_width,
+                                                        rows=rows))

@@ -5,6 +5,7 @@ from typing import Sequence
 import numpy as np
 from numpy.typing import ArrayLike
 from numpy.polynomial import chebyshev, legendre
+from .._random import as_generator
 from .._validation import as_finite_matrix, check_positive_int
 
 __all__ = ["SMOOTH_BASES", "smooth_basis", "zero_crossings", "even_share", "column_cosines",
@@ -193,7 +194,7 @@ def _haar_frame(n: int, k: int, rng: np.random.Generator) -> np.ndarray:
 
 def random_bandedness(basis: ArrayLike, n_vectors: int, *, widths: Sequence[int] = (1, 2, 3),
                       n_draws: int = 200, span: ArrayLike | None = None,
-                      rng: np.random.Generator | int) -> np.ndarray:
+                      rng: None | int | np.random.Generator) -> np.ndarray:
     """:func:`bandedness` of ``basis^T Q`` for random orthonormal ``Q``: a null distribution.
 
     Parameters
@@ -220,9 +221,7 @@ def random_bandedness(basis: ArrayLike, n_vectors: int, *, widths: Sequence[int]
     basis = as_finite_matrix(basis, "basis")
     n_vectors = check_positive_int(n_vectors, "n_vectors")
     n_draws = check_positive_int(n_draws, "n_draws")
-    if not isinstance(rng, (np.random.Generator, int, np.integer)) or isinstance(rng, bool):
-        raise ValueError(f"rng must be a numpy Generator or an int seed, got {rng!r}")
-    rng = np.random.default_rng(rng)
+    rng = as_generator(rng)
     n = basis.shape[0]
     if span is not None:
         span = as_finite_matrix(span, "span")

@@ -142,7 +142,7 @@ def explain_deernet(trained: TrainedDEERNet | DEERNet, X: ArrayLike, *,
                     half_width: int = 10, n_subspace: int = 20, n_components: int = 20,
                     widths: Sequence[int] = (1, 2, 3), n_draws: int = 200,
                     kernel: ArrayLike | None = None,
-                    rng: np.random.Generator | int) -> DEERNetExplanation:
+                    rng: None | int | np.random.Generator) -> DEERNetExplanation:
     """All the numbers of Figures 1-4 for one DEERNet, as computed in "Reproducing the paper".
 
     Parameters

@@ -11,7 +11,6 @@ from typing import Sequence
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 import numpy as np
-from ..paper.bands import centred_fourier_magnitude
 
 __all__ = ["plot_matrix", "plot_fourier_magnitude", "plot_rows", "plot_matrices",
            "weight_tiles", "plot_weight_tiles"]
@@ -47,15 +46,23 @@ def plot_matrix(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
     return ax
 
 
-def plot_fourier_magnitude(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
+def plot_fourier_magnitude(magnitude: np.ndarray, *, ax: Axes | None = None, title: str = "",
                            log: bool = False, colorbar: bool = True) -> Axes:
-    """Show :func:`centred_fourier_magnitude` of ``matrix`` with signed frequency axes.
+    """Show a centred Fourier magnitude image with signed frequency axes.
+
+    Parameters
+    ----------
+    magnitude : ndarray, shape (rows, cols)
+        ``|fftshift(fft2(matrix))|``, from
+        :func:`~descramble_lib.paper.centred_fourier_magnitude`.
+    log : bool
+        Show ``log10`` of the magnitude.
 
     The axes are labelled by frequency index (``-rows//2 ... rows - rows//2 - 1``),
     so zero frequency sits at the origin of the axes.
     """
     ax = _axis(ax)
-    magnitude = centred_fourier_magnitude(matrix)
+    magnitude = np.asarray(magnitude, dtype=float)
     if log:
         magnitude = np.log10(magnitude + np.finfo(float).tiny)
     rows, cols = magnitude.shape

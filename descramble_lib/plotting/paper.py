@@ -10,21 +10,22 @@ __all__ = ["plot_fourier_panel", "plot_descrambled_weights", "plot_inner_product
            "plot_null_distribution"]
 
 
-def plot_fourier_panel(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
+def plot_fourier_panel(magnitude: np.ndarray, *, ax: Axes | None = None, title: str = "",
                        omega2_limit: int | None = None, half_width: int | None = None,
                        log: bool = False, colorbar: bool = True) -> Axes:
     """:func:`plot_fourier_magnitude`, optionally zoomed along ``w2`` and with band edges.
 
     Parameters
     ----------
-    matrix : ndarray, shape (rows, cols)
+    magnitude : ndarray, shape (rows, cols)
+        Centred Fourier magnitude (:func:`~descramble_lib.paper.centred_fourier_magnitude`).
     omega2_limit : int, optional
         Show only ``|w2| <= omega2_limit`` (most of the energy of smooth rows sits there).
     half_width : int, optional
         Draw dashed lines at ``w1 = +-half_width``, the edges of the central band of
-        :func:`~descramble_lib.band_relative_norm`.
+        :func:`~descramble_lib.paper.band_relative_norm`.
     """
-    ax = plot_fourier_magnitude(matrix, ax=ax, title=title, log=log, colorbar=colorbar)
+    ax = plot_fourier_magnitude(magnitude, ax=ax, title=title, log=log, colorbar=colorbar)
     if omega2_limit is not None:
         ax.set_xlim(-omega2_limit - 0.5, omega2_limit + 0.5)
     if half_width is not None:
@@ -33,33 +34,30 @@ def plot_fourier_panel(matrix: np.ndarray, *, ax: Axes | None = None, title: str
     return ax
 
 
-def plot_descrambled_weights(weights: np.ndarray, *, axes: Sequence[Axes], title: str = "",
-                             half_width: int = 10, rows: str = "symmetric",
+def plot_descrambled_weights(view, *, axes: Sequence[Axes], title: str = "",
                              omega2_limit: int | None = 30,
                              colorbar: bool = False) -> Sequence[Axes]:
     """Descrambled weights (top) and their centred Fourier magnitude with its relative norm.
 
     Parameters
     ----------
-    weights : ndarray, shape (d, m)
-        Descrambled weights ``P W``, neurons down, inputs across.
+    view : FourierView
+        From :func:`~descramble_lib.paper.fourier_view`: the weights ``P W`` (neurons
+        down, inputs across), their centred Fourier magnitude, the band's half width
+        and the relative norm, which is written in the bottom panel's title.
     axes : pair of matplotlib axes
         ``(top, bottom)``.
-    half_width, rows
-        The band of :func:`~descramble_lib.band_relative_norm`; its value is written in
-        the bottom panel's title and its edges are drawn.
     omega2_limit : int or None
         Zoom of the bottom panel along ``w2`` (None: all frequencies).
     """
-    from ..paper.strategies import band_relative_norm
-
     top, bottom = axes
-    plot_matrix(weights, ax=top, title=title, colorbar=colorbar)
+    plot_matrix(view.weights, ax=top, title=title, colorbar=colorbar)
     top.set_xlabel("input index")
     top.set_ylabel("neuron")
-    share = band_relative_norm(weights, half_width=half_width, rows=rows)
-    plot_fourier_panel(weights, ax=bottom, title=f"relative norm {share:.3f}",
-                       omega2_limit=omega2_limit, half_width=half_width, colorbar=colorbar)
+    plot_fourier_panel(view.magnitude, ax=bottom,
+                       title=f"relative norm {view.relative_norm:.3f}",
+                       omega2_limit=omega2_limit, half_width=view.half_width,
+                       colorbar=colorbar)
     return axes
 
 
@@ -94,9 +92,9 @@ def plot_inner_product_map(G: np.ndarray, *, ax: Axes | None = None, width: int 
     return ax
 
 
-def plot_null_distribution(samples: np.ndarray, observed: float, *, ax: Axes | None = None,
-                           label: str = "",
-                           xlabel: str = "", title: str = "", bins: int = 30) -> Axes:
+def plot_null_distribution(samples: np.ndarray, observed: float, *, percentile: float,
+                           ax: Axes | None = None, label: str = "", xlabel: str = "",
+                           title: str = "", bins: int = 30) -> Axes:
     """Histogram of a null sample with the observed value as a vertical line.
 
     Parameters
@@ -104,17 +102,18 @@ def plot_null_distribution(samples: np.ndarray, observed: float, *, ax: Axes | N
     samples : ndarray, shape (n,)
         E.g. bandedness of random orthonormal vectors.
     observed : float
-        The value for the real data; its percentile among ``samples`` goes in the legend.
+        The value for the real data.
+    percentile : float
+        Its percentile among ``samples``
+        (:func:`~descramble_lib.paper.empirical_percentile`), shown in the legend.
     label : str
         Legend entry of the histogram.
     """
-    from ..paper.strategies import empirical_percentile
-
     ax = _axis(ax)
     samples = np.asarray(samples, dtype=float)
     ax.hist(samples, bins=bins, color="0.7", label=label or f"null ({samples.size} draws)")
-    below = empirical_percentile(observed, samples)
-    ax.axvline(observed, color="tab:red", lw=2, label=f"observed ({below:.0f}th percentile)")
+    ax.axvline(observed, color="tab:red", lw=2,
+               label=f"observed ({percentile:.0f}th percentile)")
     ax.set_xlabel(xlabel)
     ax.set_ylabel("draws")
     ax.set_title(title)

@@ -22,6 +22,7 @@ import torch
 from tqdm.auto import tqdm
 
 from .._threads import limit_threads
+from .._random import as_generator
 from .._validation import as_finite_matrix, check_positive_int
 from ..orthogonal import random_orthogonal
 
@@ -91,7 +92,7 @@ def input_output_correlation(X: ArrayLike, Y: ArrayLike) -> np.ndarray:
     return Y @ X.T / X.shape[1]
 
 
-def aligned_initialisation(Sigma_yx: ArrayLike, h: int, *, a0: float, rng: np.random.Generator
+def aligned_initialisation(Sigma_yx: ArrayLike, h: int, *, a0: float, rng: None | int | np.random.Generator
                            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Balanced small weights aligned with the modes, scrambled by a random rotation.
 
@@ -104,7 +105,7 @@ def aligned_initialisation(Sigma_yx: ArrayLike, h: int, *, a0: float, rng: np.ra
         Hidden width, ``h <= min(p, m)``.
     a0 : float
         Initial strength of each of the top ``h`` modes, > 0.
-    rng : numpy.random.Generator
+    rng : None, int or numpy.random.Generator
         Draws the Haar-random rotation ``R``.
 
     Returns
@@ -127,7 +128,7 @@ def aligned_initialisation(Sigma_yx: ArrayLike, h: int, *, a0: float, rng: np.ra
 
 
 def random_initialisation(m: int, h: int, p: int, *, scale: float,
-                          rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+                          rng: None | int | np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Independent Gaussian weights of standard deviation ``scale``.
 
     Parameters
@@ -136,7 +137,7 @@ def random_initialisation(m: int, h: int, p: int, *, scale: float,
         Input, hidden and output widths (each ``>= 1``).
     scale : float, keyword-only
         Standard deviation of every entry (> 0).
-    rng : numpy.random.Generator, keyword-only
+    rng : None, int or numpy.random.Generator, keyword-only
         Source of randomness.
 
     Returns
@@ -146,6 +147,7 @@ def random_initialisation(m: int, h: int, p: int, *, scale: float,
     """
     m, h, p = (check_positive_int(value, name) for value, name in ((m, "m"), (h, "h"), (p, "p")))
     scale = _positive(scale, "scale")
+    rng = as_generator(rng)
     return scale * rng.standard_normal((h, m)), scale * rng.standard_normal((p, h))
 
 

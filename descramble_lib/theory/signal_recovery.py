@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike
 
+from .._random import as_generator
 from .._validation import as_finite_matrix, check_positive_int
 
 __all__ = ["gaussian_blur_matrix", "squared_exponential_covariance", "smooth_random_signals",
@@ -76,7 +77,7 @@ def squared_exponential_covariance(x: ArrayLike, *, length_scale: float) -> np.n
 
 
 def smooth_random_signals(x: ArrayLike, n: int, *, length_scale: float,
-                          rng: np.random.Generator) -> np.ndarray:
+                          rng: None | int | np.random.Generator) -> np.ndarray:
     """Samples of a zero-mean Gaussian process with squared-exponential covariance.
 
     Parameters
@@ -87,7 +88,7 @@ def smooth_random_signals(x: ArrayLike, n: int, *, length_scale: float,
         Number of signals.
     length_scale : float
         Correlation length ``ell`` of ``cov(f(x), f(y)) = exp(-(x - y)^2 / (2 ell^2))``.
-    rng : numpy.random.Generator
+    rng : None, int or numpy.random.Generator
         Source of randomness.
 
     Returns
@@ -100,11 +101,11 @@ def smooth_random_signals(x: ArrayLike, n: int, *, length_scale: float,
     # The covariance is numerically singular; an eigen-square-root tolerates that.
     eigenvalues, vectors = np.linalg.eigh(covariance)
     root = vectors * np.sqrt(np.clip(eigenvalues, 0.0, None))
-    return root @ rng.standard_normal((covariance.shape[0], n))
+    return root @ as_generator(rng).standard_normal((covariance.shape[0], n))
 
 
 def blurred_observations(F: ArrayLike, B: ArrayLike, *, noise: float,
-                         rng: np.random.Generator) -> np.ndarray:
+                         rng: None | int | np.random.Generator) -> np.ndarray:
     """Observations ``X = B F + noise * xi`` with ``xi`` standard Gaussian.
 
     Parameters
@@ -115,7 +116,7 @@ def blurred_observations(F: ArrayLike, B: ArrayLike, *, noise: float,
         Forward operator (e.g. :func:`gaussian_blur_matrix`).
     noise : float
         Noise standard deviation ``nu >= 0`` (same unit as the signals).
-    rng : numpy.random.Generator
+    rng : None, int or numpy.random.Generator
         Source of randomness.
 
     Returns
@@ -128,7 +129,7 @@ def blurred_observations(F: ArrayLike, B: ArrayLike, *, noise: float,
         raise ValueError(f"B has {B.shape[1]} columns but F has {F.shape[0]} rows")
     if not (np.isfinite(noise) and noise >= 0):
         raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
-    return B @ F + noise * rng.standard_normal((B.shape[0], F.shape[1]))
+    return B @ F + noise * as_generator(rng).standard_normal((B.shape[0], F.shape[1]))
 
 
 def regularised_pseudo_inverse(B: ArrayLike, C_f: ArrayLike, *, noise: float) -> np.ndarray:

@@ -11,13 +11,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 import scipy.linalg
 
+from .._random import as_generator
 from .._validation import as_finite_matrix, check_positive_int
 
 __all__ = ["isotropic_inputs", "whiten"]
 
 
 def isotropic_inputs(m: int, n: int, *, c: float = 1.0, centred: bool = False,
-                     rng: np.random.Generator) -> np.ndarray:
+                     rng: None | int | np.random.Generator) -> np.ndarray:
     """Random inputs with ``X X^T = c I`` exactly (up to rounding).
 
     Parameters
@@ -32,7 +33,7 @@ def isotropic_inputs(m: int, n: int, *, c: float = 1.0, centred: bool = False,
         Also make every input coordinate average to zero over the samples,
         ``X 1 = 0``, so that ``X X^T`` is ``n`` times the covariance as well as
         the uncentred second moment.
-    rng : numpy.random.Generator
+    rng : None, int or numpy.random.Generator
         Source of randomness.
 
     Returns
@@ -57,7 +58,7 @@ def isotropic_inputs(m: int, n: int, *, c: float = 1.0, centred: bool = False,
         raise ValueError(f"isotropic inputs need {needed}, got n = {n}, m = {m}")
     if not (np.isfinite(c) and c > 0):
         raise ValueError(f"c must be a finite positive number, got {c!r}")
-    columns = rng.standard_normal((n, m))
+    columns = as_generator(rng).standard_normal((n, m))
     if centred:
         columns = np.column_stack([np.ones(n), columns])
     Q, R = np.linalg.qr(columns)

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Explaining an invertible classifier: the exact decision boundary (a hyperplane in feature
+space mapped back through the inverse), projections onto it, and feature importance
+(gradient and exact path-integral attributions)."""
 
 from __future__ import annotations
 from dataclasses import dataclass

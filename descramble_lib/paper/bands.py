@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""Fourier-band measures of (descrambled) weight matrices (Figures 1 and 2): centred Fourier
+magnitudes, the band mask and relative norm outside it, the closed-form lower bound of
+that norm, the zero-frequency notch, magnitude correlations and low-frequency angles."""
 
 from __future__ import annotations
 from dataclasses import dataclass

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The shape of single components (Figure 4): smooth reference bases (Chebyshev, Legendre,
+cosines), zero crossings, even/odd shares, inner-product maps, bandedness and its null
+distribution under random orthonormal frames, and empirical percentiles."""
 
 from __future__ import annotations
 from typing import Sequence

@@ -1,29 +1,12 @@
-"""Reading a descrambled DEERNet: the measurements behind the paper's Figures 1-4 and Table 1.
+"""The paper's descrambling strategies on a trained DEERNet, and all measures at once.
 
-The chapters "Reproducing the paper" descramble the trained two-layer DEERNet and
-measure what the paper shows in pictures:
-
-* Figures 1-2: how much of the descrambled weights ``P W1`` lies outside a central
-  band of neuron-axis frequencies (:func:`band_relative_norm`) and the least any
-  orthogonal ``P`` can leave there (:func:`band_norm_lower_bound`), whether the
-  time-axis zero frequency is a notch (:func:`zero_frequency_contrast`,
-  :func:`top_direction_alignment`), how alike two Fourier magnitude images are
-  (:func:`magnitude_correlation`), and how far apart two descramblers are modulo
-  their non-uniqueness (:func:`low_frequency_angle`);
-* Figure 3: scaled singular vectors (:func:`scaled_singular_vectors`), how much
-  two subspaces share (:func:`singular_subspace`, :func:`subspace_overlap`), and both
-  numbers against the DEER kernel at once (:func:`kernel_resemblance`);
-* Figure 4: smooth reference bases (:func:`smooth_basis`), how close an
-  inner-product map is to banded (:func:`bandedness`), and the same number for
-  random orthonormal vectors (:func:`random_bandedness`,
-  :func:`empirical_percentile`); the shape of single components
-  (:func:`zero_crossings`, :func:`even_share`) and their stability between two
-  samples (:func:`column_cosines`);
-* all of them at once for one network (:func:`explain_deernet`), to compare hidden
-  activations.
-
-Frequencies follow ``numpy.fft.fftshift``: on an axis of length ``n`` index ``i``
-holds the frequency ``i - n // 2`` (cycles per axis length).
+:data:`STRATEGIES` holds the keyword arguments of :func:`~descramble_lib.descramble`
+for the four strategies of Figure 1 ((a)-(c) plain Cayley descent from ``I``, from
+``T`` and rescaled; (d) the closed form) and the book's preconditioned descent.
+:func:`descramble_deernet_layer` applies one to a layer, and :func:`explain_deernet`
+computes every measure of the reproduction chapters for one network (Fourier bands in
+:mod:`.bands`, subspaces in :mod:`.subspaces`, component shapes in :mod:`.components`),
+to compare hidden activations.
 """
 
 from __future__ import annotations

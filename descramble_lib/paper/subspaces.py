@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Singular subspaces and how much two of them share (Figure 3): scaled singular vectors,
+leading subspaces, overlaps (nested and at one size) and resemblance to the dipolar kernel."""
 
 from __future__ import annotations
 import numpy as np

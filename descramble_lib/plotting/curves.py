@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Curves: relative gaps of descents, convergence rates, stacked curves, mode strengths of
+linear networks and neuron-axis spectra."""
 
 from __future__ import annotations
 from typing import Mapping, Sequence

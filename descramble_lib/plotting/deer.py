@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""DEER figures: the dipolar kernel, singular values, simulated signals, training curves and
+held-out reconstructions and their error distributions."""
 
 from __future__ import annotations
 from typing import Mapping, Sequence

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Pieces of the invertible-network figure: two classes, the exact decision boundary, and
+sample points joined to their projections onto the boundary."""
 
 from __future__ import annotations
 from typing import Sequence

@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""Perturbation bounds for the large-data limit: eigenvalue gaps between index blocks and the
+Davis–Kahan bound on how far a sample descrambler moves from the population one."""
 
 from __future__ import annotations
 from typing import Sequence

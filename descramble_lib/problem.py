@@ -104,7 +104,8 @@ class BrockettProblem:
             S = as_finite_matrix(S, "S")
             data_scale = _power_of_two_near(float(np.max(np.abs(S))))
             S_normalised = S / data_scale
-            self.moment_scale = data_scale**2
+            with np.errstate(over="ignore", under="ignore"):
+                self.moment_scale = float(np.float64(data_scale) ** 2)
             self.moment = S_normalised @ S_normalised.T
         else:
             M = as_symmetric_matrix(moment, "moment")
@@ -128,7 +129,8 @@ class BrockettProblem:
         rounding = 1e-13 * max(float(np.max(np.abs(self.omega))), 1.0) * float(
             np.sum(self.energies))
         self.floor = max(normalised_bound, rounding, np.finfo(float).tiny)
-        self.cost_scale = self.omega_scale * self.moment_scale
+        with np.errstate(over="ignore", under="ignore"):
+            self.cost_scale = float(np.float64(self.omega_scale) * self.moment_scale)
         self.normalised_bound = normalised_bound
         self.bound = self.to_caller_units(normalised_bound)
 

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 import scipy.linalg
 
-from ._validation import as_finite_matrix, check_positive_int
+from ._validation import as_finite_matrix, check_positive_int, check_real
 from .operators import fourier_basis, fourier_wavenumbers
 
 __all__ = ["tie_blocks", "fourier_blocks", "block_subspace_angles", "descrambler_distance",
@@ -55,8 +55,7 @@ def tie_blocks(values: ArrayLike, *, rtol: float = 1e-8) -> list[np.ndarray]:
         raise ValueError(f"values must be a non-empty 1-D array, got shape {values.shape}")
     if not np.all(np.isfinite(values)):
         raise ValueError("values contains NaN or inf")
-    if not (np.isfinite(rtol) and rtol >= 0):
-        raise ValueError(f"rtol must be a finite number >= 0, got {rtol!r}")
+    rtol = check_real(rtol, "rtol", minimum=0.0)
     steps = np.diff(values)
     if np.any(steps > 0) and np.any(steps < 0):
         raise ValueError("values must be sorted (ascending or descending)")

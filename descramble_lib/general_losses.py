@@ -155,9 +155,7 @@ def smoothness_loss(order: int = 2) -> Loss:
     roughest mode. (A spectral first-derivative matrix maps that mode to zero, which
     would rank it as smooth as the constant.)
     """
-    if isinstance(order, bool) or not isinstance(order, (int, np.integer)) or order < 1:
-        raise ValueError(f"order must be an integer >= 1, got {order!r}")
-    power = 2 * int(order)
+    power = 2 * check_positive_int(order, "order")
 
     def loss(P: torch.Tensor, S: torch.Tensor) -> torch.Tensor:
         d = P.shape[0]
@@ -200,8 +198,7 @@ def sparsity_loss(W, *, eps: float | None = None) -> Loss:
     rms = float(np.sqrt(np.mean(W**2)))
     if eps is None:
         eps = 0.01 * rms if rms > 0 else 1.0
-    if not (np.isfinite(eps) and eps > 0):
-        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+    eps = check_real(eps, "eps", positive=True)
     W_tensor = torch.from_numpy(W.copy())
     eps = float(eps)
 

@@ -21,7 +21,7 @@ from numpy.typing import ArrayLike
 import scipy.linalg
 from scipy.optimize import quadratic_assignment
 
-from ._validation import check_positive_int
+from ._validation import check_bool, check_positive_int
 from ._random import as_generator
 from .problem import BrockettProblem
 from .result import Descrambling
@@ -143,8 +143,7 @@ def descramble_permutation(S: ArrayLike, A: ArrayLike | None = None, *, rng, n_r
     rng = as_generator(rng)
     n_random = check_positive_int(n_random, "n_random", minimum=0)
     maxiter = check_positive_int(maxiter, "maxiter")
-    if not isinstance(refine, bool):
-        raise ValueError(f"refine must be True or False, got {refine!r}")
+    refine = check_bool(refine, "refine")
     started = time.perf_counter()
     problem = BrockettProblem(S, A)
     # The normalised problem (A and M divided by powers of two): the same orders, at any scale.

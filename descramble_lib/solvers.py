@@ -86,8 +86,7 @@ def eigenbasis_preconditioner(omega: np.ndarray, M: np.ndarray, *,
     """
     omega = as_finite_vector(omega, "omega")
     M = as_symmetric_matrix(M, "M", size=omega.size)
-    if not (np.isfinite(relative_shift) and relative_shift >= 0):
-        raise ValueError(f"relative_shift must be a finite number >= 0, got {relative_shift!r}")
+    relative_shift = check_real(relative_shift, "relative_shift", minimum=0.0)
     omega_gaps = np.abs(omega[:, None] - omega[None, :])
     spread = max(float(np.ptp(omega)), np.finfo(float).tiny)
     distinct = omega_gaps[omega_gaps > 1e-12 * spread]

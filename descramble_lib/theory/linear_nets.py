@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from .._threads import limit_threads
 from .._random import as_generator
-from .._validation import as_finite_matrix, check_positive_int
+from .._validation import as_finite_matrix, check_positive_int, check_real
 from ..orthogonal import random_orthogonal
 
 __all__ = ["smg_mode_strength", "input_output_correlation", "aligned_initialisation",
@@ -31,9 +31,7 @@ __all__ = ["smg_mode_strength", "input_output_correlation", "aligned_initialisat
 
 
 def _positive(value, name: str) -> float:
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
-    return float(value)
+    return check_real(value, name, positive=True)
 
 
 def smg_mode_strength(t: ArrayLike, s: ArrayLike, *, tau: float, a0: float) -> np.ndarray:

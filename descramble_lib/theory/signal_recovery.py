@@ -15,7 +15,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from .._random import as_generator
-from .._validation import as_finite_matrix, check_positive_int
+from .._validation import as_finite_matrix, check_positive_int, check_real
 
 __all__ = ["gaussian_blur_matrix", "squared_exponential_covariance", "smooth_random_signals",
            "blurred_observations", "regularised_pseudo_inverse"]
@@ -29,9 +29,7 @@ def _grid(x) -> np.ndarray:
 
 
 def _positive(value, name: str) -> float:
-    if not (np.isfinite(value) and value > 0):
-        raise ValueError(f"{name} must be a finite positive number, got {value!r}")
-    return float(value)
+    return check_real(value, name, positive=True)
 
 
 def gaussian_blur_matrix(x: ArrayLike, *, width: float) -> np.ndarray:
@@ -127,8 +125,7 @@ def blurred_observations(F: ArrayLike, B: ArrayLike, *, noise: float,
     B = as_finite_matrix(B, "B")
     if B.shape[1] != F.shape[0]:
         raise ValueError(f"B has {B.shape[1]} columns but F has {F.shape[0]} rows")
-    if not (np.isfinite(noise) and noise >= 0):
-        raise ValueError(f"noise must be a finite number >= 0, got {noise!r}")
+    noise = check_real(noise, "noise", minimum=0.0)
     return B @ F + noise * as_generator(rng).standard_normal((B.shape[0], F.shape[1]))
 
 

@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 import scipy.linalg
 
 from .._random import as_generator
-from .._validation import as_finite_matrix, check_positive_int
+from .._validation import as_finite_matrix, check_bool, check_positive_int, check_real
 
 __all__ = ["isotropic_inputs", "whiten"]
 
@@ -51,13 +51,11 @@ def isotropic_inputs(m: int, n: int, *, c: float = 1.0, centred: bool = False,
     """
     m = check_positive_int(m, "m")
     n = check_positive_int(n, "n")
-    if not isinstance(centred, bool):
-        raise ValueError(f"centred must be True or False, got {centred!r}")
+    centred = check_bool(centred, "centred")
     if n < m + centred:
         needed = "n >= m + 1 samples for centred inputs" if centred else "n >= m samples"
         raise ValueError(f"isotropic inputs need {needed}, got n = {n}, m = {m}")
-    if not (np.isfinite(c) and c > 0):
-        raise ValueError(f"c must be a finite positive number, got {c!r}")
+    c = check_real(c, "c", positive=True)
     columns = as_generator(rng).standard_normal((n, m))
     if centred:
         columns = np.column_stack([np.ones(n), columns])

@@ -149,8 +149,8 @@ def test_background_formula():
 
 
 def test_simulate_is_reproducible_and_seed_dependent():
-    """Same seed, same data bit for bit; another seed, other data."""
-    a, b, c = simulate(50, seed=3), simulate(50, seed=3), simulate(50, seed=4)
+    """Same integer rng, same data bit for bit; another, other data."""
+    a, b, c = simulate(50, rng=3), simulate(50, rng=3), simulate(50, rng=4)
     np.testing.assert_array_equal(a.signals, b.signals)
     np.testing.assert_array_equal(a.distributions, b.distributions)
     np.testing.assert_array_equal(a.modulation_depth, b.modulation_depth)
@@ -159,7 +159,7 @@ def test_simulate_is_reproducible_and_seed_dependent():
 
 def test_simulate_shapes_and_ranges():
     """Shapes, parameter ranges, unit-maximum distributions and F(0) = 1."""
-    sim = simulate(400, seed=11)
+    sim = simulate(400, rng=11)
     assert sim.signals.shape == sim.distributions.shape == (400, 256)
     assert len(sim) == 400
     assert set(np.unique(sim.n_peaks)) == {1, 2, 3, 4}
@@ -181,7 +181,7 @@ def test_simulate_shapes_and_ranges():
 
 def test_simulated_signals_follow_the_model():
     """V = (1 - lam + lam F) B + noise, with the distributions' own Gaussians."""
-    sim = simulate(30, seed=5)
+    sim = simulate(30, rng=5)
     lam = sim.modulation_depth[:, None]
     clean = (1 - lam + lam * sim.form_factors()) * sim.backgrounds()
     residual = sim.signals - clean
@@ -198,7 +198,7 @@ def test_simulated_signals_follow_the_model():
 
 def test_simulate_noise_free_limit():
     """With its noise removed, each signal starts at V(0) = 1."""
-    sim = simulate(20, seed=9)
+    sim = simulate(20, rng=9)
     noise = sim.signals - (1 - sim.modulation_depth[:, None]
                            + sim.modulation_depth[:, None] * sim.form_factors()) * sim.backgrounds()
     np.testing.assert_allclose(sim.signals[:, 0] - noise[:, 0], 1.0, rtol=1e-13)
@@ -206,23 +206,24 @@ def test_simulate_noise_free_limit():
 
 def test_subset():
     """subset keeps rows of every per-example field together."""
-    sim = simulate(10, seed=1)
+    sim = simulate(10, rng=1)
     part = sim.subset(slice(2, 5))
     np.testing.assert_array_equal(part.signals, sim.signals[2:5])
     np.testing.assert_array_equal(part.centres_nm, sim.centres_nm[2:5])
-    assert len(part) == 3 and part.seed == sim.seed
+    assert len(part) == 3 and part.rng_seed == sim.rng_seed == 1
 
 
-@pytest.mark.parametrize("n, seed", [(0, 1), (-3, 1), (2.5, 1), (5, 1.5), (5, None)])
-def test_simulate_rejects_bad_arguments(n, seed):
-    """Non-positive or non-integer n, or a non-integer seed, raise ValueError."""
-    with pytest.raises(ValueError):
-        simulate(n, seed=seed)
+@pytest.mark.parametrize("n, rng", [(0, 1), (-3, 1), (2.5, 1), (5, 1.5), (5, -1), (5, True),
+                                    (5, "0")])
+def test_simulate_rejects_bad_arguments(n, rng):
+    """Non-positive or non-integer n, or an rng other than None, an int >= 0 or a Generator."""
+    with pytest.raises(ValueError, match="rng" if n == 5 else "n"):
+        simulate(n, rng=rng)
 
 
 def test_distribution_error():
     """The error is scale-free, 0 for a rescaled truth, and rejects mismatched input."""
-    sim = simulate(5, seed=2)
+    sim = simulate(5, rng=2)
     np.testing.assert_allclose(
         distribution_error(3 * sim.distributions, sim.distributions, sim.r), 0, atol=1e-15)
     P = sim.densities()

@@ -10,7 +10,7 @@ from descramble_lib.deer import (DEERNet, DEERNetConfig, deernet_cache_path, dee
                                     layer_weights, preactivations, pretrained_deernet,
                                     train_deernet)
 
-TINY = DEERNetConfig(n_train=192, n_validation=48, n_test=16, batch_size=32, epochs=3, seed=5)
+TINY = DEERNetConfig(n_train=192, n_validation=48, n_test=16, batch_size=32, epochs=3, rng=5)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +28,7 @@ def same_weights(a, b):
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "relu"])
 def test_deernet_shapes_and_range(activation):
     """256 -> 80 -> 256 with biases; outputs in (0, 1)."""
-    net = DEERNet(hidden_activation=activation, seed=1)
+    net = DEERNet(hidden_activation=activation, rng=1)
     assert net.layer1.weight.shape == (80, 256) and net.layer1.bias.shape == (80,)
     assert net.layer2.weight.shape == (256, 80) and net.layer2.bias.shape == (256,)
     with torch.no_grad():
@@ -41,14 +41,14 @@ def test_deernet_hidden_activation_is_used():
     """hidden() applies the chosen activation to layer 1."""
     x = torch.randn(4, 256, generator=torch.Generator().manual_seed(1))
     for name, f in [("tanh", torch.tanh), ("sigmoid", torch.sigmoid), ("relu", torch.relu)]:
-        net = DEERNet(hidden_activation=name, seed=2)
+        net = DEERNet(hidden_activation=name, rng=2)
         torch.testing.assert_close(net.hidden(x), f(net.layer1(x)), rtol=0, atol=0)
 
 
 def test_deernet_initialisation_is_seeded_and_private():
     """Same seed, same weights; global torch RNG state untouched."""
     state = torch.random.get_rng_state()
-    a, b, c = DEERNet(seed=3), DEERNet(seed=3), DEERNet(seed=4)
+    a, b, c = DEERNet(rng=3), DEERNet(rng=3), DEERNet(rng=4)
     assert torch.equal(torch.random.get_rng_state(), state)
     assert same_weights(a, b) and not same_weights(a, c)
     bound = 1 / np.sqrt(256)
@@ -56,9 +56,9 @@ def test_deernet_initialisation_is_seeded_and_private():
 
 
 @pytest.mark.parametrize("kwargs", [dict(hidden_activation="softplus"),
-                                    dict(n_hidden=0), dict(seed=-1), dict(seed=1.5)])
+                                    dict(n_hidden=0), dict(rng=-1), dict(rng=1.5)])
 def test_deernet_rejects_bad_options(kwargs):
-    """Unknown activations, bad widths and bad seeds raise ValueError."""
+    """Unknown activations, bad widths and bad rng values raise ValueError."""
     with pytest.raises(ValueError):
         DEERNet(**kwargs)
 
@@ -69,7 +69,7 @@ def test_training_lowers_the_loss(tiny):
     assert history.validation_loss.shape == history.train_loss.shape == (3,)
     assert history.train_loss[-1] < 0.8 * history.train_loss[0]
     val = deernet_data(TINY, "validation")
-    fresh = np.mean((DEERNet(seed=0)(torch.tensor(val.signals, dtype=torch.float32)).detach()
+    fresh = np.mean((DEERNet(rng=0)(torch.tensor(val.signals, dtype=torch.float32)).detach()
                      .numpy() - val.distributions) ** 2)
     assert history.validation_loss[-1] < 0.5 * fresh
 
@@ -86,7 +86,7 @@ def test_training_is_deterministic(tiny):
     again = train_deernet(TINY, progress=False)
     assert same_weights(tiny.model, again.model)
     np.testing.assert_array_equal(tiny.history.train_loss, again.history.train_loss)
-    other = train_deernet(TINY, seed=6, progress=False)
+    other = train_deernet(TINY, rng=6, progress=False)
     assert not same_weights(tiny.model, other.model)
 
 
@@ -110,7 +110,7 @@ def test_config_validation_and_key():
     with pytest.raises(ValueError, match="unknown"):
         train_deernet(TINY, n_epochs=3)
     assert DEERNetConfig().key() == DEERNetConfig().key()
-    assert DEERNetConfig().key() != DEERNetConfig(seed=1).key()
+    assert DEERNetConfig().key() != DEERNetConfig(rng=1).key()
     assert DEERNetConfig().key() != DEERNetConfig(hidden_activation="relu").key()
 
 
@@ -169,7 +169,7 @@ def test_preactivations_match_the_network(tiny):
 @pytest.mark.parametrize("activation", ["sigmoid", "relu"])
 def test_preactivations_other_activations(activation):
     """Layer 2 uses the network's own hidden activation."""
-    net = DEERNet(hidden_activation=activation, seed=0)
+    net = DEERNet(hidden_activation=activation, rng=0)
     X = deernet_data(TINY, "test").signals
     with torch.no_grad():
         expected = net.layer2(net.hidden(torch.tensor(X, dtype=torch.float32))).numpy()

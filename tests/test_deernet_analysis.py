@@ -22,7 +22,7 @@ def matrices(min_rows=4, max_rows=24, min_cols=3, max_cols=12):
 @pytest.fixture(scope="module")
 def untrained():
     """An untrained DEERNet and a few simulated signals (fast; no training)."""
-    return dl.deer.DEERNet(seed=3), dl.deer.simulate(120, seed=5).signals
+    return dl.deer.DEERNet(rng=3), dl.deer.simulate(120, rng=5).signals
 
 
 # ---------------------------------------------------------------- band of Figure 2

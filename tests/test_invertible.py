@@ -33,7 +33,7 @@ def trained():
 def test_network_round_trip(dtype, data, seed):
     """inverse(features(x)) = x for a randomly initialised network."""
     x = torch.from_numpy(data.draw(points(dtype)))
-    net = dl.invertible.InvertibleNet(dtype=dtype, seed=seed)
+    net = dl.invertible.InvertibleNet(dtype=dtype, rng=seed)
     with torch.no_grad():
         z = net.features(x)
         assert z.dtype == dtype
@@ -48,7 +48,7 @@ def test_network_round_trip(dtype, data, seed):
 def test_block_round_trip(dtype, final_relu, data, seed):
     """Each coupling block is inverted exactly by its inverse, both ways round."""
     x = torch.from_numpy(data.draw(points(dtype)))
-    block = dl.invertible.AdditiveCoupling(final_relu=final_relu, dtype=dtype, seed=seed)
+    block = dl.invertible.AdditiveCoupling(final_relu=final_relu, dtype=dtype, rng=seed)
     with torch.no_grad():
         np.testing.assert_allclose(block.inverse(block(x)), x, rtol=0, atol=TOLERANCE[dtype])
         np.testing.assert_allclose(block(block.inverse(x)), x, rtol=0, atol=TOLERANCE[dtype])
@@ -56,7 +56,7 @@ def test_block_round_trip(dtype, final_relu, data, seed):
 
 def test_block_matches_formula():
     """The block computes y1 = x1 + F(x2), y2 = x2 + G(y1)."""
-    block = dl.invertible.AdditiveCoupling(dtype=torch.float64, seed=3)
+    block = dl.invertible.AdditiveCoupling(dtype=torch.float64, rng=3)
     x = torch.tensor([[0.3, -1.2], [2.0, 0.5]], dtype=torch.float64)
     with torch.no_grad():
         y1 = x[:, :1] + block.F(x[:, 1:])
@@ -67,7 +67,7 @@ def test_block_matches_formula():
 @given(seed=st.integers(0, 2**31 - 1))
 def test_block_jacobian_has_unit_determinant(seed):
     """det dT/dx = 1 (log-det 0) for one block, by autograd."""
-    block = dl.invertible.AdditiveCoupling(dtype=torch.float64, seed=seed)
+    block = dl.invertible.AdditiveCoupling(dtype=torch.float64, rng=seed)
     x = torch.tensor([[0.7, -0.4]], dtype=torch.float64)
     jacobian = torch.autograd.functional.jacobian(lambda v: block(v[None])[0], x[0])
     assert float(torch.linalg.det(jacobian)) == pytest.approx(1.0, abs=1e-12)
@@ -192,22 +192,22 @@ def test_nan_and_dtype_raise(trained):
 
 def test_bad_options_raise():
     """Bad seeds, dtypes and sizes raise ValueError."""
-    with pytest.raises(ValueError, match="seed"):
-        dl.invertible.InvertibleNet(seed=-1)
+    with pytest.raises(ValueError, match="rng"):
+        dl.invertible.InvertibleNet(rng=-1)
     with pytest.raises(ValueError, match="dtype"):
         dl.invertible.AdditiveCoupling(dtype=torch.float16)
     with pytest.raises(ValueError, match="n_blocks"):
         dl.invertible.InvertibleNet(n_blocks=0)
     with pytest.raises(ValueError, match="n_epochs"):
         dl.invertible.train_moons_classifier(0, n_epochs=0)
-    net = dl.invertible.InvertibleNet(seed=0)
+    net = dl.invertible.InvertibleNet(rng=0)
     with pytest.raises(ValueError, match="n_points"):
         dl.invertible.decision_boundary(net, np.zeros((3, 2), np.float32), n_points=1)
 
 
 def test_equal_logit_weights_raise():
     """A classifier with identical rows has no boundary: ValueError."""
-    net = dl.invertible.InvertibleNet(seed=0)
+    net = dl.invertible.InvertibleNet(rng=0)
     with torch.no_grad():
         net.classifier.weight[1] = net.classifier.weight[0]
     with pytest.raises(ValueError, match="no decision boundary"):
@@ -217,13 +217,13 @@ def test_equal_logit_weights_raise():
 def test_inactive_subnets_counts_constant_subnets():
     """Fresh subnets are not constant; all-dead hidden ReLUs or a dead final ReLU count 1 each."""
     x = np.random.default_rng(0).uniform(-1, 2, (50, 2)).astype(np.float32)
-    net = dl.invertible.InvertibleNet(seed=0)
+    net = dl.invertible.InvertibleNet(rng=0)
     assert dl.invertible.inactive_subnets(net, x) == 0
     with torch.no_grad():
         net.blocks[2].F[0].weight.zero_()
         net.blocks[2].F[0].bias.fill_(-1.0)       # every hidden ReLU of F is off
     assert dl.invertible.inactive_subnets(net, x) == 1
-    relu_net = dl.invertible.InvertibleNet(seed=0, final_relu=True)
+    relu_net = dl.invertible.InvertibleNet(rng=0, final_relu=True)
     before = dl.invertible.inactive_subnets(relu_net, x)
     with torch.no_grad():
         relu_net.blocks[1].G[2].bias.fill_(-100.0)   # final ReLU off everywhere
@@ -246,7 +246,7 @@ def test_path_importance_is_complete(trained):
 @given(seed=st.integers(0, 2**31 - 1), data=st.data())
 def test_path_importance_is_complete_for_random_networks(seed, data):
     """Completeness holds for any network, not only the trained one (float64, 1e-10)."""
-    net = dl.invertible.InvertibleNet(dtype=torch.float64, seed=seed)
+    net = dl.invertible.InvertibleNet(dtype=torch.float64, rng=seed)
     x = data.draw(points(torch.float64, max_n=20))
     with torch.no_grad():
         net.classifier.weight[0, 0] += 1.0       # keep w away from 0
@@ -271,7 +271,7 @@ def test_path_importance_matches_quadrature(trained):
 
 def test_path_equals_gradient_for_affine_features():
     """With F = G = 0 the feature map is the identity, f is affine, and both methods agree."""
-    net = dl.invertible.InvertibleNet(dtype=torch.float64, seed=4)
+    net = dl.invertible.InvertibleNet(dtype=torch.float64, rng=4)
     with torch.no_grad():
         for block in net.blocks:
             for subnet in (block.F, block.G):

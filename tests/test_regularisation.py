@@ -129,7 +129,7 @@ def test_bad_arguments_raise():
 
 def test_tikhonov_deer_baseline():
     """On simulated data the baseline is far better than the data-free guess and rejects non-data."""
-    sim = simulate(40, seed=8)
+    sim = simulate(40, rng=8)
     result = tikhonov_deer(sim)
     assert result.solution.shape == (256, 40) and result.alpha.shape == (40,)
     errors = distribution_error(result.solution.T, sim.distributions, sim.r)
@@ -202,7 +202,7 @@ def test_nonnegative_tikhonov_columns_and_weights():
 
 def test_tikhonov_deer_weighted_by_background():
     """weighted=True is GCV with each signal's rows weighted by its background."""
-    sim = simulate(3, seed=5)
+    sim = simulate(3, rng=5)
     K = dipolar_kernel(sim.t, sim.r, delta_r_weights=True)
     L = second_difference_operator(sim.r.size)
     weighted = tikhonov_deer(sim, weighted=True)

@@ -3,7 +3,7 @@
 The 1797 images of 8 x 8 pixels ship with scikit-learn (``load_digits``, no download).
 ``train_digits_mlp`` trains ``Linear(64, hidden) - tanh - Linear(hidden, 10)`` with AdamW
 (decoupled weight decay) on a fixed split in a few seconds on a CPU; one ``torch.Generator`` draws the initial
-weights and the minibatch order, so a seed gives the same network every time.
+weights and the minibatch order, so an integer ``rng`` gives the same network every time.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._random import as_seed
 from .._threads import limit_threads
-from .._validation import check_positive_int
+from .._validation import check_bool, check_positive_int, check_real
 
 __all__ = ["DIGIT_IMAGE_SHAPE", "DigitsData", "DigitsTraining", "digits_data", "digits_mlp",
            "train_digits_mlp"]
@@ -62,12 +63,28 @@ class DigitsTraining:
     test_accuracy: float
 
 
+_DTYPES = (torch.float32, torch.float64)
+
+
 def _generator(seed: int) -> torch.Generator:
-    seed = check_positive_int(seed, "seed", minimum=0)
+    """A CPU ``torch.Generator`` seeded with the integer ``seed`` (from :func:`as_seed`)."""
     return torch.Generator().manual_seed(seed)
 
 
-def digits_data(*, test_fraction: float = 0.25, seed: int = 0,
+def _check_dtype(dtype) -> torch.dtype:
+    if dtype not in _DTYPES:
+        raise ValueError(f"dtype must be torch.float32 or torch.float64, got {dtype!r}")
+    return dtype
+
+
+def _check_test_fraction(test_fraction) -> float:
+    test_fraction = check_real(test_fraction, "test_fraction")
+    if not 0 < test_fraction < 1:
+        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    return test_fraction
+
+
+def digits_data(*, test_fraction: float = 0.25, rng: None | int | np.random.Generator = 0,
                 dtype: torch.dtype = torch.float32) -> DigitsData:
     """Load the digits and split them at random (seeded) into train and test sets.
 
@@ -75,28 +92,33 @@ def digits_data(*, test_fraction: float = 0.25, seed: int = 0,
     ----------
     test_fraction : float
         Share of the 1797 images held out, in (0, 1).
-    seed : int
-        Seed of the split.
+    rng : None, int or numpy.random.Generator
+        Source of the split: an int seeds the ``torch.Generator`` that shuffles the
+        images; a NumPy Generator or None supplies that seed. Default 0.
+    dtype : torch.dtype
+        ``torch.float32`` (default) or ``torch.float64`` for the images.
     """
     from sklearn.datasets import load_digits
 
-    if not 0 < test_fraction < 1:
-        raise ValueError(f"test_fraction must be in (0, 1), got {test_fraction!r}")
+    test_fraction = _check_test_fraction(test_fraction)
+    dtype = _check_dtype(dtype)
+    generator = _generator(as_seed(rng, "rng"))
     digits = load_digits()
     X = torch.tensor(digits.data / 16.0, dtype=dtype)
     y = torch.tensor(digits.target, dtype=torch.long)
-    order = torch.randperm(len(y), generator=_generator(seed))
+    order = torch.randperm(len(y), generator=generator)
     n_test = int(round(test_fraction * len(y)))
     test, train = order[:n_test], order[n_test:]
     return DigitsData(X[train], y[train], X[test], y[test])
 
 
-def digits_mlp(*, hidden: int = 32, seed: int = 0,
+def digits_mlp(*, hidden: int = 32, rng: None | int | np.random.Generator = 0,
                dtype: torch.dtype = torch.float32) -> nn.Sequential:
     """``Linear(64, hidden) - Tanh - Linear(hidden, 10)`` with PyTorch's default uniform
-    initialisation, drawn from a generator seeded with ``seed`` (global state untouched)."""
+    initialisation, drawn from a ``torch.Generator`` seeded from ``rng`` (None, an int
+    >= 0 that seeds it directly, or a NumPy Generator); global state untouched."""
     hidden = check_positive_int(hidden, "hidden")
-    return _mlp(hidden, _generator(seed), dtype)
+    return _mlp(hidden, _generator(as_seed(rng, "rng")), _check_dtype(dtype))
 
 
 def _mlp(hidden: int, generator: torch.Generator, dtype: torch.dtype) -> nn.Sequential:
@@ -118,9 +140,9 @@ def _accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
 
 def train_digits_mlp(*, hidden: int = 32, epochs: int = 60, batch_size: int = 64,
                      learning_rate: float = 3e-3, weight_decay: float = 1.0,
-                     test_fraction: float = 0.25, seed: int = 0, threads: int = 1,
-                     progress: bool = True) -> DigitsTraining:
-    """Train the digits MLP with AdamW and cross-entropy; deterministic for a given seed.
+                     test_fraction: float = 0.25, rng: None | int | np.random.Generator = 0,
+                     threads: int = 1, progress: bool = True) -> DigitsTraining:
+    """Train the digits MLP with AdamW and cross-entropy; deterministic for an integer ``rng``.
 
     Parameters
     ----------
@@ -134,8 +156,12 @@ def train_digits_mlp(*, hidden: int = 32, epochs: int = 60, batch_size: int = 64
         AdamW's decoupled weight decay (each step multiplies the weights by
         ``1 - learning_rate * weight_decay``). Without it, the weights from pixels that are
         blank in every image never change and keep their random initial values.
-    seed : int
-        Seeds the split and one generator for the initial weights and the batch order.
+    test_fraction : float
+        Share of the images held out for testing, in (0, 1).
+    rng : None, int or numpy.random.Generator
+        An int ``s >= 0`` seeds the split and one ``torch.Generator`` for the initial
+        weights and the batch order (each with ``s``); a NumPy Generator or None supplies
+        ``s``. Default 0.
     threads : int
         Torch CPU threads during training (restored afterwards). At this size one thread
         is fastest, and a fixed count keeps the float rounding, hence the trained
@@ -145,14 +171,16 @@ def train_digits_mlp(*, hidden: int = 32, epochs: int = 60, batch_size: int = 64
     """
     epochs = check_positive_int(epochs, "epochs")
     batch_size = check_positive_int(batch_size, "batch_size")
-    if not (np.isfinite(learning_rate) and learning_rate > 0):
-        raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
-    if not (np.isfinite(weight_decay) and weight_decay >= 0):
-        raise ValueError(f"weight_decay must be a finite number >= 0, got {weight_decay!r}")
-    data = digits_data(test_fraction=test_fraction, seed=seed)
+    learning_rate = check_real(learning_rate, "learning_rate", positive=True)
+    weight_decay = check_real(weight_decay, "weight_decay", minimum=0.0)
+    test_fraction = _check_test_fraction(test_fraction)
+    hidden = check_positive_int(hidden, "hidden")
     threads = check_positive_int(threads, "threads")
+    progress = check_bool(progress, "progress")
+    seed = as_seed(rng, "rng")
+    data = digits_data(test_fraction=test_fraction, rng=seed)
     generator = _generator(seed)
-    model = _mlp(check_positive_int(hidden, "hidden"), generator, torch.float32)
+    model = _mlp(hidden, generator, torch.float32)
     with limit_threads(threads):
         losses = _train(model, data, generator, epochs, batch_size, learning_rate,
                         weight_decay, progress)

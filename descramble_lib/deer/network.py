@@ -1,16 +1,18 @@
-"""The two-layer DEERNet: network, deterministic CPU training, weight cache, preactivations.
+"""The two-layer DEERNet: the network, its configuration, its data and its preactivations.
 
 DEERNet maps a DEER signal on the 256-point time grid to a distance distribution on
-the 256-point distance grid (:mod:`descramble_lib.deer` has the physics and the
-simulator). This module has
+the 256-point distance grid (:mod:`descramble_lib.deer.physics` has the physics and
+the simulator). This module has
 
 * :class:`DEERNet`, the torch module 256 -> 80 -> 256 (Amey et al. 2021);
-* :class:`DEERNetConfig` and :func:`train_deernet`, the training recipe (Adam,
-  learning rate 0.01 halved every 5 epochs, 50 epochs, mean squared error),
-  bit-for-bit reproducible on a CPU from ``config.seed``;
+* :class:`DEERNetConfig`, the training recipe (Adam, learning rate 0.01 halved every
+  5 epochs, 50 epochs, mean squared error), bit-for-bit reproducible on a CPU from
+  the integer seed ``config.rng``; :mod:`descramble_lib.deer.training` trains it
+  (:func:`~descramble_lib.deer.training.train_deernet`) and caches the weights
+  (:func:`~descramble_lib.deer.training.pretrained_deernet`);
+* :class:`TrainedDEERNet` and :class:`TrainingHistory`, a trained network and its record;
 * :func:`deernet_data`, the simulated training, validation and test sets of a
   configuration (regenerated from the seed, never stored);
-* :func:`pretrained_deernet`, which trains on first use and caches the weights;
 * :func:`preactivations` and :func:`layer_weights`, the float64 data that the
   descrambling chapters work on.
 """
@@ -20,13 +22,15 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 import torch
 from torch import nn
 
-from .._validation import as_finite_matrix, check_positive_int
+from .._random import as_seed, torch_generator
+from .._validation import as_finite_matrix, check_choice, check_positive_int, check_real
 from .physics import N_POINTS, DEERSimulation, simulate
 from .._threads import limit_threads
 
@@ -47,15 +51,16 @@ _NUMPY_ACTIVATIONS = {
 
 
 def _check_activation(name) -> str:
-    if name not in HIDDEN_ACTIVATIONS:
-        raise ValueError(f"hidden_activation must be one of {HIDDEN_ACTIVATIONS}, got {name!r}")
-    return name
+    return str(check_choice(name, "hidden_activation", HIDDEN_ACTIVATIONS))
 
 
-def _check_seed(seed) -> int:
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
-    return int(seed)
+def _check_config_rng(rng) -> int:
+    """``DEERNetConfig.rng`` as a plain int >= 0 (NumPy integers accepted)."""
+    if isinstance(rng, (bool, np.bool_)) or not isinstance(rng, numbers.Integral):
+        raise ValueError(
+            f"DEERNetConfig.rng must be an integer seed >= 0 (the configuration keys the "
+            f"weight cache, so it cannot hold a Generator or None), got {rng!r}")
+    return as_seed(rng, "rng")
 
 
 class DEERNet(nn.Module):
@@ -73,9 +78,11 @@ class DEERNet(nn.Module):
         Width of the hidden layer (80).
     n_in, n_out : int, keyword-only
         Input and output widths (256, the grid sizes).
-    seed : int, keyword-only
-        Seed of a private ``torch.Generator`` for the initial weights (PyTorch's
-        default distribution, uniform in +-1/sqrt(fan_in)); global state is untouched.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of the initial weights (PyTorch's default distribution, uniform in
+        +-1/sqrt(fan_in)), drawn from a private ``torch.Generator`` seeded with ``rng``
+        (an int seeds it directly; a Generator or None supplies the seed); global state
+        is untouched. Default 0.
 
     Attributes
     ----------
@@ -86,7 +93,8 @@ class DEERNet(nn.Module):
     """
 
     def __init__(self, *, hidden_activation: str = "tanh", n_hidden: int = 80,
-                 n_in: int = N_POINTS, n_out: int = N_POINTS, seed: int = 0):
+                 n_in: int = N_POINTS, n_out: int = N_POINTS,
+                 rng: None | int | np.random.Generator = 0):
         super().__init__()
         self.hidden_activation = _check_activation(hidden_activation)
         n_hidden = check_positive_int(n_hidden, "n_hidden")
@@ -95,7 +103,7 @@ class DEERNet(nn.Module):
         # skip_init: no draw from torch's global generator; the weights are set below.
         self.layer1 = nn.utils.skip_init(nn.Linear, n_in, n_hidden)
         self.layer2 = nn.utils.skip_init(nn.Linear, n_hidden, n_out)
-        generator = torch.Generator().manual_seed(_check_seed(seed))
+        generator = torch_generator(rng, "rng")
         with torch.no_grad():
             for layer in (self.layer1, self.layer2):
                 bound = 1.0 / np.sqrt(layer.in_features)
@@ -132,8 +140,16 @@ class DEERNetConfig:
         Initial Adam learning rate (0.01).
     halve_every : int
         The learning rate is halved after every ``halve_every`` epochs (5).
-    seed : int
-        Seeds the three data sets, the initial weights and the batch order.
+    rng : int
+        Integer seed (>= 0) of the three data sets, the initial weights and the batch
+        order. Unlike the ``rng`` arguments elsewhere it must be an integer, not a
+        Generator or None: the configuration is hashed to key the weight cache.
+
+    Notes
+    -----
+    Fields are validated and normalised once, on construction: NumPy scalars are
+    accepted and stored as Python ``int``/``float``/``str`` (``learning_rate=1`` is
+    stored as ``1.0``), so equal configurations have equal :meth:`key`.
     """
 
     hidden_activation: str = "tanh"
@@ -145,18 +161,19 @@ class DEERNetConfig:
     epochs: int = 50
     learning_rate: float = 0.01
     halve_every: int = 5
-    seed: int = 0
+    rng: int = 0
 
     def __post_init__(self):
-        _check_activation(self.hidden_activation)
+        # Frozen: the normalised values are written once, here, with object.__setattr__.
+        normalised = {"hidden_activation": _check_activation(self.hidden_activation)}
         for name in ("n_hidden", "n_train", "n_validation", "n_test", "batch_size",
                      "epochs", "halve_every"):
-            check_positive_int(getattr(self, name), name)
-        rate = self.learning_rate
-        if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not (
-                np.isfinite(rate) and rate > 0):
-            raise ValueError(f"learning_rate must be a positive number, got {rate!r}")
-        _check_seed(self.seed)
+            normalised[name] = check_positive_int(getattr(self, name), name)
+        normalised["learning_rate"] = check_real(self.learning_rate, "learning_rate",
+                                                 positive=True)
+        normalised["rng"] = _check_config_rng(self.rng)
+        for name, value in normalised.items():
+            object.__setattr__(self, name, value)
 
     def key(self) -> str:
         """Hash of the configuration, the recipe version and the library version."""
@@ -218,7 +235,12 @@ class TrainedDEERNet:
         return deernet_data(self.config, split)
 
     def predict(self, signals) -> np.ndarray:
-        """Predicted distributions (unit-maximum scale), shape (n, 256), for signals (n, 256)."""
+        """Predicted distributions (unit-maximum scale), shape (n, 256), for signals (n, 256).
+
+        The network runs in float32. Raises ``ValueError`` (naming ``signals``) if the
+        signals are not finite, do not fit in float32, or are so large that the
+        network's float32 arithmetic overflows; no NaN is returned.
+        """
         return _predict(self.model, signals)
 
 
@@ -243,7 +265,7 @@ def deernet_data(config: DEERNetConfig, split: str) -> DEERSimulation:
     -------
     DEERSimulation
         ``config.n_train``, ``n_validation`` or ``n_test`` examples; the three
-        sets come from independent seeds derived from ``config.seed``.
+        sets come from independent seeds derived from ``config.rng``.
     """
     if not isinstance(config, DEERNetConfig):
         raise ValueError(f"config must be a DEERNetConfig, got {type(config).__name__}")
@@ -251,7 +273,7 @@ def deernet_data(config: DEERNetConfig, split: str) -> DEERSimulation:
         raise ValueError(f"split must be one of {DATA_SPLITS}, got {split!r}")
     n = {"train": config.n_train, "validation": config.n_validation,
          "test": config.n_test}[split]
-    return simulate(n, seed=_split_seed(config.seed, split))
+    return simulate(n, rng=_split_seed(config.rng, split))
 
 
 def _unwrap(model) -> DEERNet:
@@ -311,11 +333,18 @@ def preactivations(model, X, layer: int) -> np.ndarray:
         raise ValueError(f"X must have shape (n, {model.layer1.in_features}) (one signal per "
                          f"row), got {X.shape}")
     W1, b1 = layer_weights(model, 1)
-    S = W1 @ X.T + b1[:, None]
-    if layer == 2:
-        W2, b2 = layer_weights(model, 2)
-        S = W2 @ _NUMPY_ACTIVATIONS[model.hidden_activation](S) + b2[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):
+        S = W1 @ X.T + b1[:, None]
+        if layer == 2:
+            W2, b2 = layer_weights(model, 2)
+            S = W2 @ _NUMPY_ACTIVATIONS[model.hidden_activation](S) + b2[:, None]
+    if not np.all(np.isfinite(S)):
+        raise ValueError(f"X is too large: the layer-{layer} preactivations overflow float64 "
+                         f"(max |X| = {np.max(np.abs(X)):.3g})")
     return S
+
+
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
 
 
 def _predict(model: DEERNet, signals) -> np.ndarray:
@@ -323,8 +352,18 @@ def _predict(model: DEERNet, signals) -> np.ndarray:
     if signals.shape[1] != model.layer1.in_features:
         raise ValueError(f"signals must have shape (n, {model.layer1.in_features}), "
                          f"got {signals.shape}")
+    largest = float(np.max(np.abs(signals)))
+    if largest > _FLOAT32_MAX:
+        raise ValueError(f"signals must fit in float32, the network's precision: max |signals| "
+                         f"= {largest:.3g} > {_FLOAT32_MAX:.3g}")
     with torch.no_grad(), limit_threads(1):
-        return model(_as_float32_tensor(signals)).numpy().astype(np.float64)
+        prediction = model(_as_float32_tensor(signals)).numpy().astype(np.float64)
+    bad = ~np.all(np.isfinite(prediction), axis=1)
+    if np.any(bad):
+        raise ValueError(f"signals are too large for the network: its float32 arithmetic "
+                         f"overflowed for {int(bad.sum())} of {len(bad)} signals (max |signals| "
+                         f"= {largest:.3g}; DEER signals are of order 1)")
+    return prediction
 
 
 # Bump when the simulator or the training loop changes in a way that changes the

@@ -11,19 +11,21 @@ Units: time in microseconds (us), distance in nanometres (nm), frequencies in MH
 (= 1/us), angular frequencies in rad/us.
 
 The neural network that inverts these signals (DEERNet) lives in
-:mod:`descramble_lib.deernet`; the classical Tikhonov inversion it is compared with
-lives in :mod:`descramble_lib.regularisation`.
+:mod:`descramble_lib.deer.network`; the classical Tikhonov inversion it is compared
+with lives in :mod:`descramble_lib.deer.regularisation`.
 """
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike
 import scipy.special
 
-from .._validation import as_finite_vector, check_positive_int
+from .._random import as_seed
+from .._validation import as_finite_matrix, as_finite_vector, check_bool, check_positive_int
 from .constants import DIPOLAR_ANGULAR_RAD_PER_US_NM3
 
 __all__ = ["N_POINTS", "TIME_MAX_US", "DISTANCE_MIN_NM", "DISTANCE_MAX_NM",
@@ -142,21 +144,56 @@ def dipolar_kernel(t: ArrayLike, r: ArrayLike, *, delta_r_weights: bool = False)
 
     The value at ``t = 0`` is set exactly (no 0/0). ``scipy.special.fresnel``
     returns the pair in the order ``(S, C)``.
+
+    Every finite ``t`` and positive finite ``r`` give a finite value in [-1, 1]:
+    where ``r**3`` or ``phi`` would under- or overflow, ``phi`` is formed from the
+    mantissas and binary exponents of ``t`` and ``r`` instead (elsewhere the plain
+    product, bit for bit); a ``phi`` too large for float64 gives the limit ``K = 0``,
+    ``t = 0`` gives ``K = 1`` for every ``r``, and rounding beyond +-1 is clipped.
     """
     t = as_finite_vector(t, "t")
     r = as_finite_vector(r, "r")
+    delta_r_weights = check_bool(delta_r_weights, "delta_r_weights")
     if np.any(r <= 0):
         raise ValueError("distances r must be positive (nm)")
-    phi = np.abs(t)[:, None] * (DIPOLAR_ANGULAR_RAD_PER_US_NM3 / r**3)[None, :]
-    kappa = np.sqrt(6.0 * phi / np.pi)
+    phi = _dipolar_phase(np.abs(t), r)
+    with np.errstate(over="ignore"):
+        kappa = np.sqrt(6.0 * phi / np.pi)
     at_zero = kappa == 0.0
-    safe_kappa = np.where(at_zero, 1.0, kappa)
+    at_infinity = np.isinf(kappa)                  # phi beyond ~3e307: the limit K = 0
+    safe_kappa = np.where(at_zero | at_infinity, 1.0, kappa)
+    safe_phi = np.where(at_infinity, 0.0, phi)
     fresnel_s, fresnel_c = scipy.special.fresnel(safe_kappa)
-    K = (fresnel_c * np.cos(phi) + fresnel_s * np.sin(phi)) / safe_kappa
+    K = (fresnel_c * np.cos(safe_phi) + fresnel_s * np.sin(safe_phi)) / safe_kappa
     K[at_zero] = 1.0
+    K[at_infinity] = 0.0
+    np.clip(K, -1.0, 1.0, out=K)                   # |K| <= 1 exactly, not only to rounding
     if delta_r_weights:
         K *= trapezoid_weights(r)[None, :]
     return K
+
+
+def _dipolar_phase(abs_t: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``phi = |t| D / r^3`` (rad), shape (n_t, n_r), without intermediate over- or underflow.
+
+    ``|t| * (D / r**3)`` where no step leaves the normal range (every DEER grid value);
+    elsewhere, with ``|t| = a 2^i``, ``r = b 2^j`` (a, b in [0.5, 1)), ``(a D / b^3) 2^(i - 3j)``
+    with the power of two applied by :func:`numpy.ldexp` (one rounding). ``phi(t = 0) = 0``.
+    """
+    tiny = np.finfo(float).tiny
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        r_cubed = r**3
+        rate = DIPOLAR_ANGULAR_RAD_PER_US_NM3 / r_cubed
+        phi = abs_t[:, None] * rate[None, :]
+        rate_ok = (r_cubed >= tiny) & np.isfinite(r_cubed) & (rate >= tiny) & np.isfinite(rate)
+        unsafe = ~rate_ok[None, :] | ~np.isfinite(phi) | ((phi < tiny) & (abs_t[:, None] > 0))
+        if np.any(unsafe):
+            rows, cols = np.nonzero(unsafe)
+            t_mantissa, t_exponent = np.frexp(abs_t[rows])
+            r_mantissa, r_exponent = np.frexp(r[cols])
+            mantissa = t_mantissa * (DIPOLAR_ANGULAR_RAD_PER_US_NM3 / r_mantissa**3)
+            phi[rows, cols] = np.ldexp(mantissa, t_exponent - 3 * r_exponent)
+    return phi
 
 
 def background(t: ArrayLike, decay_rate_per_us: ArrayLike, dimension: ArrayLike) -> np.ndarray:
@@ -234,8 +271,11 @@ class DEERSimulation:
         Background dimension N.
     noise_std : ndarray, shape (n,)
         Standard deviation of the added Gaussian noise (same units as V).
-    seed : int
-        The seed that reproduces the set.
+    rng_seed : int
+        The integer seed the examples were drawn with: ``simulate(n, rng=rng_seed)``
+        reproduces the whole set (for a :meth:`subset`, the set it was taken from).
+        It is the ``rng`` passed to :func:`simulate` when that was an int, else the
+        seed drawn from the Generator (or from fresh entropy for ``rng=None``).
     """
 
     t: np.ndarray
@@ -250,7 +290,7 @@ class DEERSimulation:
     decay_rate_per_us: np.ndarray
     dimension: np.ndarray
     noise_std: np.ndarray
-    seed: int
+    rng_seed: int
 
     def __len__(self) -> int:
         return self.signals.shape[0]
@@ -279,28 +319,55 @@ class DEERSimulation:
         return background(self.t, self.decay_rate_per_us, self.dimension)
 
     def subset(self, index) -> "DEERSimulation":
-        """The examples selected by ``index`` (a slice, integer array or mask)."""
+        """The examples selected by ``index``: a slice, an integer, an integer array or a mask.
+
+        The result is always a :class:`DEERSimulation` with one example per row, 2-D
+        ``signals`` of shape (k, 256) included: an integer ``i`` selects the one
+        example ``[i]``.
+
+        Raises
+        ------
+        ValueError
+            ``index`` is a bool, or selects something other than a set of rows
+            (e.g. a 2-D integer array or a tuple).
+        """
+        if isinstance(index, (bool, np.bool_)):
+            raise ValueError(f"index must be a slice, an integer, an integer array or a "
+                             f"boolean mask, got {index!r}")
+        if isinstance(index, numbers.Integral):
+            index = [int(index)]                         # keep the example axis
         fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
         rows = {name: value[index] for name, value in fields.items()
-                if name not in ("t", "r", "seed")}
-        return DEERSimulation(t=self.t, r=self.r, seed=self.seed, **rows)
+                if name not in ("t", "r", "rng_seed")}
+        if rows["signals"].ndim != 2 or rows["n_peaks"].ndim != 1:
+            raise ValueError(f"index must select rows (a slice, an integer, a 1-D integer "
+                             f"array or a boolean mask), got {index!r}")
+        return DEERSimulation(t=self.t, r=self.r, rng_seed=self.rng_seed, **rows)
 
 
-def simulate(n: int, *, seed: int) -> DEERSimulation:
+def simulate(n: int, *, rng: None | int | np.random.Generator) -> DEERSimulation:
     """Simulate ``n`` DEER training examples (signals and their distance distributions).
 
     Parameters
     ----------
     n : int
         Number of examples (>= 1).
-    seed : int, keyword-only
-        Seed of the ``numpy.random.Generator`` that draws every random quantity;
-        the same ``(n, seed)`` gives the same examples, bit for bit.
+    rng : None, int or numpy.random.Generator, keyword-only
+        Source of randomness. An int ``s >= 0`` seeds the ``numpy.random.Generator``
+        ``default_rng(s)`` that draws every random quantity, so the same ``(n, s)``
+        gives the same examples, bit for bit. A Generator (advanced in place) or None
+        (fresh entropy) supplies such a seed first; it is kept in
+        :attr:`DEERSimulation.rng_seed`.
 
     Returns
     -------
     DEERSimulation
         Signals, distributions and the drawn parameters.
+
+    Raises
+    ------
+    ValueError
+        ``n`` not an integer >= 1, or ``rng`` not None, an integer >= 0 or a Generator.
 
     Notes
     -----
@@ -317,9 +384,8 @@ def simulate(n: int, *, seed: int) -> DEERSimulation:
     The work is vectorised over examples (10^5 examples take a few seconds).
     """
     n = check_positive_int(n, "n")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise ValueError(f"seed must be an integer, got {seed!r}")
-    rng = np.random.default_rng(seed)
+    rng_seed = as_seed(rng, "rng")
+    rng = np.random.default_rng(rng_seed)
     R = SIMULATION_RANGES
     max_peaks = R["n_peaks"][1]
 
@@ -372,7 +438,7 @@ def simulate(n: int, *, seed: int) -> DEERSimulation:
     return DEERSimulation(
         t=t, r=r, signals=V, distributions=P, n_peaks=n_peaks, centres_nm=centres,
         widths_nm=widths, populations=populations, modulation_depth=lam,
-        decay_rate_per_us=k, dimension=dim, noise_std=noise_std, seed=int(seed))
+        decay_rate_per_us=k, dimension=dim, noise_std=noise_std, rng_seed=rng_seed)
 
 
 def unit_area(distributions: ArrayLike, r: ArrayLike) -> np.ndarray:
@@ -390,15 +456,13 @@ def unit_area(distributions: ArrayLike, r: ArrayLike) -> np.ndarray:
     ndarray, shape (n, n_r)
         Densities in 1/nm with ``int p dr = 1``.
     """
-    P = np.asarray(distributions, dtype=float)
-    if P.ndim != 2:
-        raise ValueError(f"distributions must be 2-D (one per row), got shape {P.shape}")
+    P = as_finite_matrix(distributions, "distributions")
     w = trapezoid_weights(r)
     if P.shape[1] != w.size:
         raise ValueError(f"distributions have {P.shape[1]} columns but r has {w.size} points")
     area = P @ w
-    if not np.all(np.isfinite(P)) or np.any(area <= 0):
-        raise ValueError("distributions must be finite with positive area")
+    if not np.all(np.isfinite(area)) or np.any(area <= 0):
+        raise ValueError("distributions must have positive, finite area (trapezoid rule on r)")
     return P / area[:, None]
 
 

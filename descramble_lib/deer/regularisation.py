@@ -19,8 +19,13 @@ distance distributions.
 :func:`tikhonov_deer` applies GCV to simulated DEER data (the classical baseline
 DEERNet is compared with).
 Several right-hand sides are handled at once: the influence matrix depends on
-``alpha`` only, so each ``alpha`` costs one QR factorisation whatever the number
-of signals, and every signal gets its own ``alpha``.
+``alpha`` only, so one singular value decomposition serves every ``alpha`` and every
+signal, and every signal gets its own ``alpha``.
+
+Scale: ``K``, ``L``, each column of ``y`` and the weights are divided by powers of two
+(exactly) to bring their largest entries into [0.5, 1), and ``alpha`` and the results are
+mapped accordingly: ``K, y -> 2^k K, 2^k y`` gives the same solution bit for bit, for any
+``k``. A result beyond float64 (e.g. a solution above 1e308) raises ``ValueError``.
 """
 
 from __future__ import annotations
@@ -34,7 +39,8 @@ import scipy.linalg
 import scipy.optimize
 from threadpoolctl import threadpool_limits
 
-from .._validation import as_finite_matrix, check_positive_int
+from .._validation import (_as_real_array, as_finite_matrix, as_finite_vector, check_bool,
+                           check_positive_int, check_real)
 from .physics import DEERSimulation, dipolar_kernel
 
 __all__ = ["second_difference_operator", "tikhonov", "TikhonovResult", "gcv_tikhonov",
@@ -65,7 +71,7 @@ def second_difference_operator(n: int) -> np.ndarray:
 
 def _check_problem(K, y, L):
     K = as_finite_matrix(K, "K")
-    y = np.asarray(y, dtype=float)
+    y = _as_real_array(y, "y")
     if y.ndim not in (1, 2) or y.shape[0] != K.shape[0]:
         raise ValueError(f"y must have shape ({K.shape[0]},) or ({K.shape[0]}, k) to match "
                          f"K of shape {K.shape}, got {y.shape}")
@@ -81,22 +87,98 @@ def _check_problem(K, y, L):
     return K, y, L
 
 
-def _check_alpha(alpha) -> float:
-    if isinstance(alpha, bool) or not np.isscalar(alpha) or not (np.isfinite(alpha) and alpha > 0):
-        raise ValueError(f"alpha must be a positive finite number, got {alpha!r}")
-    return float(alpha)
+def _exponents(a: np.ndarray, axis=None) -> np.ndarray:
+    """Binary exponents e with max |a| (over ``axis``) in [2^(e-1), 2^e); 0 where all zero."""
+    largest = np.max(np.abs(a), axis=axis)
+    return np.where(largest > 0, np.frexp(largest)[1], 0)
 
 
-def _solution_operator(K: np.ndarray, L: np.ndarray, alpha: float) -> np.ndarray:
-    """``G = (K^T K + alpha^2 L^T L)^{-1} K^T`` via a QR factorisation of ``[K; alpha L]``.
+def _normalised(K, L, Y):
+    """``K = 2^p K~``, ``L = 2^l L~``, column j of ``Y = 2^q_j Y~_j``, largest entries in [0.5, 1).
 
-    Stable where the normal equations are not: their condition number is the square
-    of that of the stacked matrix.
+    Then ``x_j = 2^(q_j - p) x~_j`` and ``alpha~ = alpha 2^(l - p)`` (row weights ``2^a w~``
+    divide ``alpha~`` by ``2^a`` more).
     """
-    Q, R = scipy.linalg.qr(np.vstack([K, alpha * L]), mode="economic")
-    if np.min(np.abs(np.diag(R))) <= _RANK_TOLERANCE * np.max(np.abs(np.diag(R))):
-        raise ValueError("[K; alpha L] is rank deficient: the null spaces of K and L intersect")
-    return scipy.linalg.solve_triangular(R, Q[: K.shape[0]].T)
+    p, l, q = _exponents(K), _exponents(L), _exponents(Y, axis=0)
+    return _scaled(K, -p), _scaled(L, -l), _scaled(Y, -q[None, :]), p, l, q
+
+
+def _scaled(a: np.ndarray, exponent) -> np.ndarray:
+    """``a * 2**exponent`` (exact unless it leaves the normal range; inf on overflow)."""
+    with np.errstate(over="ignore", under="ignore"):
+        return np.ldexp(a, exponent)
+
+
+def _scaled_back(a: np.ndarray, exponent, what: str) -> np.ndarray:
+    a = _scaled(a, exponent)
+    if not np.all(np.isfinite(a)):
+        raise ValueError(f"{what} does not fit in float64 (|y| / |K| beyond about 1e308)")
+    return a
+
+
+def _penalty_factors(L: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """``L^+`` of the full-row-rank factor ``diag(sigma) V^T`` of ``L`` (same ``||L x||``),
+    an orthonormal basis ``N`` of the null space of ``L``, and the rank of ``L``."""
+    _, sigma, Vt = np.linalg.svd(L, full_matrices=True)
+    rank = int(np.sum(sigma > max(L.shape) * np.finfo(float).eps * sigma[0])) if sigma.size else 0
+    return Vt[:rank].T / sigma[:rank], Vt[rank:].T, rank
+
+
+@dataclass
+class _StandardForm:
+    """Elden's standard form of ``min ||K x - y||^2 + alpha^2 ||L x||^2`` for one (K, L).
+
+    ``x = L_K xbar + N (K N)^+ y`` with ``xbar`` the ordinary Tikhonov solution for
+    ``A = K L_K = U diag(s) V^T`` and data ``y`` projected off ``range(K N) = range(Q0)``."""
+
+    N: np.ndarray
+    Q0: np.ndarray | None
+    KN_pinv: np.ndarray | None
+    L_K: np.ndarray
+    U: np.ndarray
+    s: np.ndarray
+    Vt: np.ndarray
+
+    @classmethod
+    def of(cls, K, L_pinv, N, K_norm) -> "_StandardForm":    # K_norm >= ||K||_2: rank tolerance
+        Q0 = KN_pinv = None
+        L_K = L_pinv
+        if N.shape[1]:
+            Q0, R0 = scipy.linalg.qr(K @ N, mode="economic")
+            if np.min(np.abs(np.diag(R0))) <= _RANK_TOLERANCE * K_norm:
+                raise ValueError("[K; L] is rank deficient: K vanishes on the null space of L")
+            KN_pinv = scipy.linalg.solve_triangular(R0, Q0.T)          # (K N)^+, shape (q, m)
+            L_K = L_pinv - N @ (KN_pinv @ (K @ L_pinv))
+        if L_K.shape[1] == 0:                                         # L = 0: least squares
+            U, s, Vt = np.zeros((K.shape[0], 0)), np.zeros(0), np.zeros((0, 0))
+        else:
+            U, s, Vt = np.linalg.svd(K @ L_K, full_matrices=False)
+        return cls(N, Q0, KN_pinv, L_K, U, s, Vt)
+
+    def split(self, Y):
+        """``x0 = N (K N)^+ Y`` and ``Y`` projected off ``range(K N)``."""
+        if self.Q0 is None:
+            return np.zeros((self.L_K.shape[0], Y.shape[1])), Y
+        return self.N @ (self.KN_pinv @ Y), Y - self.Q0 @ (self.Q0.T @ Y)
+
+    def solution(self, beta, g, X0):
+        """``x = L_K V (g * beta) + x0`` from ``beta = U^T y_perp`` and the filters ``g``."""
+        return self.L_K @ (self.Vt.T @ (g * beta)) + X0
+
+
+def _filters(s: np.ndarray, alphas: np.ndarray):
+    """``f = s^2/(s^2+a^2)``, ``g = s/(s^2+a^2)`` and ``c = 1 - f``, shape (n_alpha, len(s)).
+
+    Written so that no intermediate overflows or gives 0/0, for ``s >= 0`` and any
+    ``a`` in [0, inf] (``a = inf`` gives f = g = 0, c = 1: the limit).
+    """
+    s, a = s[None, :], alphas[:, None]
+    positive = s > 0
+    s_safe = np.where(positive, s, 1.0)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        g = np.where(positive, 1.0 / (s_safe + a * (a / s_safe)), 0.0)
+        c = np.where(positive, 1.0 / (1.0 + (s_safe / a) ** 2), 1.0)
+    return s * g, g, c
 
 
 def tikhonov(K: ArrayLike, y: ArrayLike, alpha: float, *,
@@ -117,9 +199,27 @@ def tikhonov(K: ArrayLike, y: ArrayLike, alpha: float, *,
     Returns
     -------
     x : ndarray, shape (n,) or (n, k)
+
+    Raises
+    ------
+    ValueError
+        Bad shapes or values, a rank-deficient ``[K; L]``, or a solution beyond float64.
+
+    Notes
+    -----
+    Computed in the standard form of Elden (1982), as :func:`gcv_tikhonov` does, so a huge
+    ``alpha`` gives the least-squares fit in the null space of ``L``, not a rank error.
     """
     K, y, L = _check_problem(K, y, L)
-    return _solution_operator(K, L, _check_alpha(alpha)) @ y
+    alpha = check_real(alpha, "alpha", positive=True)
+    K, L, Y, p, l, q = _normalised(K, L, y[:, None] if y.ndim == 1 else y)
+    L_pinv, N, _ = _penalty_factors(L)
+    form = _StandardForm.of(K, L_pinv, N, np.linalg.norm(K))        # ||K||_F >= ||K||_2
+    X0, Y_perp = form.split(Y)
+    _, g, _ = _filters(form.s, np.array([_scaled(alpha, l - p)]))
+    X = _scaled_back(form.solution(form.U.T @ Y_perp, g.T, X0), (q - p)[None, :],
+                     "the solution")
+    return X[:, 0] if y.ndim == 1 else X
 
 
 @dataclass
@@ -138,6 +238,9 @@ class TikhonovResult:
         GCV function on the grid.
     residual_norm, penalty_norm : ndarray, shape (n_alpha,) or (n_alpha, k)
         ``||K x_alpha - y||`` and ``||L x_alpha||`` on the grid (the L-curve).
+
+    ``gcv`` (squared units of ``y``) overflows to inf for data beyond about 1e154; the
+    choice of alpha, made on the scaled problem, and the other fields are unaffected.
     """
 
     solution: np.ndarray
@@ -152,7 +255,7 @@ def _check_weights(weights, m: int, k: int) -> np.ndarray | None:
     """Row weights as an (m, k) array (or None): positive and finite, one column or k."""
     if weights is None:
         return None
-    w = np.asarray(weights, dtype=float)
+    w = _as_real_array(weights, "weights")
     if w.ndim == 1:
         w = np.repeat(w[:, None], k, axis=1) if w.shape[0] == m else w
     if w.shape != (m, k):
@@ -168,35 +271,24 @@ def _gcv_block(K, Y, L_pinv, N, alphas, K_norm):
 
     ``K_norm`` is ``||K||_2`` or an upper bound on it (it only sets the rank tolerance).
     """
-    m, n = K.shape
-    q = N.shape[1]
-    if q:
-        Q0, R0 = scipy.linalg.qr(K @ N, mode="economic")
-        if np.min(np.abs(np.diag(R0))) <= _RANK_TOLERANCE * K_norm:
-            raise ValueError("[K; L] is rank deficient: K vanishes on the null space of L")
-        KN_pinv = scipy.linalg.solve_triangular(R0, Q0.T)          # (K N)^+, shape (q, m)
-        L_K = L_pinv - N @ (KN_pinv @ (K @ L_pinv))
-        X0 = N @ (KN_pinv @ Y)
-        Y_perp = Y - Q0 @ (Q0.T @ Y)
-    else:
-        L_K, X0, Y_perp = L_pinv, np.zeros((n, Y.shape[1])), Y
-    U, s, Vt = np.linalg.svd(K @ L_K, full_matrices=False)
-    beta = U.T @ Y_perp                                             # (p, k)
+    m = K.shape[0]
+    form = _StandardForm.of(K, L_pinv, N, K_norm)
+    X0, Y_perp = form.split(Y)
+    beta = form.U.T @ Y_perp                                        # (p, k)
     outside = np.maximum(np.sum(Y_perp**2, axis=0) - np.sum(beta**2, axis=0), 0.0)
-
-    filters = s[None, :] ** 2 / (s[None, :] ** 2 + alphas[:, None] ** 2)    # (n_alpha, p)
-    trace = m - q - filters.sum(axis=1)
+    f, g, c = _filters(form.s, alphas)                              # (n_alpha, p)
+    trace = m - N.shape[1] - f.sum(axis=1)
     if np.any(trace <= _RANK_TOLERANCE * m):
         raise ValueError(
-            f"tr(I - H) is zero to rounding at alpha = {alphas[np.argmin(trace)]:.3g}: the fit "
-            "reproduces the data exactly (K has as many rows as unknowns not fixed by L, and "
-            "alpha is too small), so GCV is undefined; use a grid of larger alphas")
-    residual2 = ((1.0 - filters) ** 2) @ beta**2 + outside          # (n_alpha, k)
-    penalty2 = (filters / s) ** 2 @ beta**2
-    gcv = m * residual2 / trace[:, None] ** 2
+            f"tr(I - H) is zero to rounding at alpha = {alphas[np.argmin(trace)]:.3g} (scaled): "
+            "the fit reproduces the data exactly (K has as many rows as unknowns not fixed by "
+            "L, and alpha is too small), so GCV is undefined; use a grid of larger alphas")
+    with np.errstate(over="ignore"):
+        residual2 = c**2 @ beta**2 + outside                        # (n_alpha, k)
+        penalty2 = g**2 @ beta**2
+        gcv = m * residual2 / trace[:, None] ** 2
     best = np.argmin(gcv, axis=0)
-    coefficients = filters[best].T / s[:, None] * beta              # xbar in the V basis
-    solution = L_K @ (Vt.T @ coefficients) + X0
+    solution = form.solution(beta, g[best].T, X0)
     return solution, best, gcv, residual2, penalty2
 
 
@@ -233,8 +325,8 @@ def gcv_tikhonov(K: ArrayLike, y: ArrayLike, *, L: ArrayLike | None = None,
     Raises
     ------
     ValueError
-        On bad shapes or values, a rank-deficient ``[K; L]``, or where
-        ``tr(I - H_alpha)`` is zero to rounding on the grid (GCV undefined).
+        On bad shapes or values, a rank-deficient ``[K; L]``, where ``tr(I - H_alpha)``
+        is zero to rounding on the grid (GCV undefined), or a result beyond float64.
 
     Notes
     -----
@@ -255,28 +347,26 @@ def gcv_tikhonov(K: ArrayLike, y: ArrayLike, *, L: ArrayLike | None = None,
     """
     K, y, L = _check_problem(K, y, L)
     m, n = K.shape
-    p = L.shape[0]
     if m < n:
         raise ValueError(f"K must have at least as many rows as columns, got shape {K.shape}")
-    if p > n or np.linalg.matrix_rank(L) < p:
-        raise ValueError(f"L must have full row rank <= {n}, got shape {L.shape} and rank "
-                         f"{np.linalg.matrix_rank(L)}")
+    single = y.ndim == 1
+    K, L, Y, p, l, q = _normalised(K, L, y[:, None] if single else y)
+    L_pinv, N, rank = _penalty_factors(L)
+    if rank < L.shape[0]:
+        raise ValueError(f"L must have full row rank <= {n}, got shape {L.shape} and rank {rank}")
     K_norm = np.linalg.norm(K, 2)
     if alphas is None:
-        scale = K_norm / np.linalg.norm(L, 2)
-        alphas = scale * np.logspace(-8, 4, 121)
-    alphas = np.asarray(alphas, dtype=float)
-    if alphas.ndim != 1 or alphas.size == 0 or not np.all(np.isfinite(alphas)) or np.any(
-            alphas <= 0):
-        raise ValueError("alphas must be a non-empty 1-D array of positive finite numbers")
-    alphas = np.sort(alphas)
-    single = y.ndim == 1
-    Y = y[:, None] if single else y
+        scaled_alphas = K_norm / np.linalg.norm(L, 2) * np.logspace(-8, 4, 121)
+        alphas = _scaled(scaled_alphas, p - l)
+        if not np.all((alphas > 0) & np.isfinite(alphas)):
+            raise ValueError(f"the default alpha grid does not fit in float64 for K of scale "
+                             f"2^{p}; pass alphas, or rescale K")
+    else:
+        alphas = np.sort(as_finite_vector(alphas, "alphas"))
+        if np.any(alphas <= 0):
+            raise ValueError("alphas must be a non-empty 1-D array of positive finite numbers")
+        scaled_alphas = _scaled(alphas, l - p)
     W = _check_weights(weights, m, Y.shape[1])
-
-    # Standard form (Elden 1982): x = L_K^+ xbar + x0, ||L x|| = ||xbar||.
-    L_pinv = np.linalg.pinv(L)
-    N = scipy.linalg.null_space(L)
     if W is None:
         blocks = [(np.arange(Y.shape[1]), np.ones(m))]
     elif np.all(W == W[:, :1]):
@@ -285,21 +375,26 @@ def gcv_tikhonov(K: ArrayLike, y: ArrayLike, *, L: ArrayLike | None = None,
         blocks = [(np.array([j]), W[:, j]) for j in range(Y.shape[1])]
     solution = np.empty((n, Y.shape[1]))
     best = np.empty(Y.shape[1], dtype=int)
-    gcv, residual2, penalty2 = (np.empty((alphas.size, Y.shape[1])) for _ in range(3))
+    gcv, residual, penalty = (np.empty((alphas.size, Y.shape[1])) for _ in range(3))
     # Many small SVDs (one per column) run far faster on one BLAS thread: on a busy
     # machine, threaded BLAS on 256 x 256 matrices can be ten times slower.
     with threadpool_limits(limits=1, user_api="blas") if len(blocks) > 1 else nullcontext():
         for columns, w in blocks:
-            (solution[:, columns], best[columns], gcv[:, columns], residual2[:, columns],
-             penalty2[:, columns]) = _gcv_block(w[:, None] * K, w[:, None] * Y[:, columns],
-                                                L_pinv, N, alphas, K_norm * np.max(w))
+            a = _exponents(w)
+            w = _scaled(w, -a)
+            x, best[columns], gcv_c, residual2_c, penalty2_c = _gcv_block(
+                w[:, None] * K, w[:, None] * Y[:, columns], L_pinv, N,
+                _scaled(scaled_alphas, -a), K_norm * np.max(w))
+            exponent = (a + q[columns])[None, :]
+            solution[:, columns] = _scaled_back(x, (q[columns] - p)[None, :], "the solution")
+            gcv[:, columns] = _scaled(gcv_c, 2 * exponent)
+            residual[:, columns] = _scaled(np.sqrt(residual2_c), exponent)
+            penalty[:, columns] = _scaled(np.sqrt(penalty2_c), exponent + l - a - p)
     chosen = alphas[best]
-    result = TikhonovResult(solution, chosen, alphas, gcv, np.sqrt(residual2),
-                            np.sqrt(penalty2))
     if single:
-        result = TikhonovResult(solution[:, 0], float(chosen[0]), alphas, gcv[:, 0],
-                                np.sqrt(residual2[:, 0]), np.sqrt(penalty2[:, 0]))
-    return result
+        return TikhonovResult(solution[:, 0], float(chosen[0]), alphas, gcv[:, 0],
+                              residual[:, 0], penalty[:, 0])
+    return TikhonovResult(solution, chosen, alphas, gcv, residual, penalty)
 
 
 def nonnegative_tikhonov(K: ArrayLike, y: ArrayLike, alpha: float | ArrayLike, *,
@@ -338,14 +433,20 @@ def nonnegative_tikhonov(K: ArrayLike, y: ArrayLike, alpha: float | ArrayLike, *
     single = y.ndim == 1
     Y = y[:, None] if single else y
     k = Y.shape[1]
-    alpha_arr = np.asarray(alpha, dtype=float)
+    alpha_arr = _as_real_array(alpha, "alpha")
     if alpha_arr.ndim == 0:
-        alpha_arr = np.full(k, _check_alpha(alpha))
+        alpha_arr = np.full(k, check_real(alpha, "alpha", positive=True))
     if alpha_arr.shape != (k,) or not np.all(np.isfinite(alpha_arr)) or np.any(alpha_arr <= 0):
         raise ValueError(f"alpha must be a positive finite number or {k} of them, got shape "
                          f"{np.shape(alpha)}")
     W = _check_weights(weights, K.shape[0], k)
     W = np.ones_like(Y) if W is None else W
+    K, L, Y, p, l, q = _normalised(K, L, Y)
+    a = _exponents(W, axis=0)
+    W = _scaled(W, -a[None, :])
+    alpha_arr = _scaled(alpha_arr, l - p - a)
+    if not np.all((alpha_arr > 0) & np.isfinite(alpha_arr)):
+        raise ValueError("alpha / ||K|| does not fit in float64: alpha is too large or small")
     zeros = np.zeros(L.shape[0])
     X = np.empty((K.shape[1], k))
     stacked_for = {}
@@ -355,6 +456,7 @@ def nonnegative_tikhonov(K: ArrayLike, y: ArrayLike, alpha: float | ArrayLike, *
             stacked_for = {key: np.vstack([W[:, j, None] * K, alpha_arr[j] * L])}
         rhs = np.concatenate([W[:, j] * Y[:, j], zeros])
         X[:, j] = scipy.optimize.nnls(stacked_for[key], rhs, maxiter=50 * K.shape[1])[0]
+    X = _scaled_back(X, (q - p)[None, :], "the solution")
     return X[:, 0] if single else X
 
 
@@ -387,8 +489,7 @@ def tikhonov_deer(sim: DEERSimulation, *, alphas: ArrayLike | None = None,
     """
     if not isinstance(sim, DEERSimulation):
         raise ValueError(f"sim must be a DEERSimulation, got {type(sim).__name__}")
-    if not isinstance(weighted, (bool, np.bool_)):
-        raise ValueError(f"weighted must be True or False, got {weighted!r}")
+    weighted = check_bool(weighted, "weighted")
     K = dipolar_kernel(sim.t, sim.r, delta_r_weights=True)
     L = second_difference_operator(sim.r.size)
     weights = sim.backgrounds().T if weighted else None

@@ -1,8 +1,10 @@
-"""TODO docstring."""
+"""Training DEERNet reproducibly on a CPU, and the on-disk cache of trained weights
+(``pretrained_deernet``), keyed by the configuration's hash."""
 
 from __future__ import annotations
 import contextlib
 import dataclasses
+import hashlib
 import os
 import tempfile
 import time
@@ -28,7 +30,8 @@ def _config_from(config: DEERNetConfig | None, overrides: dict) -> DEERNetConfig
         raise ValueError(f"config must be a DEERNetConfig, got {type(config).__name__}")
     unknown = set(overrides) - {f.name for f in dataclasses.fields(DEERNetConfig)}
     if unknown:
-        raise ValueError(f"unknown DEERNetConfig fields: {sorted(unknown)}")
+        hint = " (the seed is the field rng)" if "seed" in unknown else ""
+        raise ValueError(f"unknown DEERNetConfig fields: {sorted(unknown)}{hint}")
     return dataclasses.replace(config, **overrides)
 
 
@@ -44,7 +47,7 @@ def train_deernet(config: DEERNetConfig | None = None, *, progress: bool = True,
         Show a tqdm progress bar over epochs with the current losses.
     **overrides
         Fields of ``DEERNetConfig`` replacing those of ``config``, e.g.
-        ``train_deernet(n_train=64, epochs=2, seed=1)``.
+        ``train_deernet(n_train=64, epochs=2, rng=1)``.
 
     Returns
     -------
@@ -70,11 +73,11 @@ def train_deernet(config: DEERNetConfig | None = None, *, progress: bool = True,
     del train, validation
 
     model = DEERNet(hidden_activation=config.hidden_activation, n_hidden=config.n_hidden,
-                    seed=_split_seed(config.seed, "weights"))
+                    rng=_split_seed(config.rng, "weights"))
     optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
     schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.halve_every,
                                                gamma=0.5)
-    batches = torch.Generator().manual_seed(_split_seed(config.seed, "batches"))
+    batches = torch.Generator().manual_seed(_split_seed(config.rng, "batches"))
     losses = {"train_loss": [], "validation_loss": [], "learning_rate": []}
     deterministic = torch.are_deterministic_algorithms_enabled()
     start = time.perf_counter()
@@ -114,8 +117,7 @@ def _cache_directory() -> Path:
     override = os.environ.get(_CACHE_ENV)
     if override:
         return Path(override).expanduser()
-    package = Path(__file__).resolve().parent
-    checkout = package.parent
+    checkout = Path(__file__).resolve().parents[2]      # descramble_lib/deer/training.py
     if (checkout / "pyproject.toml").is_file() and (
             (checkout / ".git").exists() or (checkout / "_toc.yml").is_file()):
         return checkout / ".cache" / "descramble_lib"
@@ -136,25 +138,53 @@ def deernet_cache_path(config: DEERNetConfig) -> Path:
 
 @contextlib.contextmanager
 def _file_lock(path: Path):
-    """Exclusive advisory lock on ``path`` (so concurrent processes train only once)."""
+    """Exclusive advisory lock on ``path`` (so concurrent processes train only once).
+
+    Yields True with the lock held, or False if the lock file cannot be opened for
+    writing (a read-only cache folder): the cache can then be read but not written.
+    """
     try:
         import fcntl
     except ImportError:                     # not POSIX: atomic writes still protect the file
-        yield
+        yield True
         return
-    with open(path, "a") as handle:
+    try:
+        handle = open(path, "a")
+    except OSError:
+        handle = None
+    if handle is None:
+        yield False
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
-            yield
+            yield True
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
+def _weights_sha256(state_dict: dict) -> str:
+    """SHA-256 of the weights: every tensor's name, dtype, shape and bytes, in name order."""
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        tensor = state_dict[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{tensor.dtype}|{tuple(tensor.shape)}|".encode())
+        digest.update(tensor.numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _non_finite_weights(state_dict: dict) -> list[str]:
+    """Names of the tensors with a NaN or infinite entry."""
+    return [name for name, tensor in state_dict.items() if not bool(torch.isfinite(tensor).all())]
+
+
 def _save(trained: TrainedDEERNet, path: Path) -> None:
-    """Write the weights and metadata atomically (temporary file, then rename)."""
+    """Write the weights, their checksum and metadata atomically (temporary file, then rename)."""
     from .._version import __version__
+    state_dict = trained.model.state_dict()
     payload = {
-        "state_dict": trained.model.state_dict(),
+        "state_dict": state_dict,
+        "weights_sha256": _weights_sha256(state_dict),
         "config": dataclasses.asdict(trained.config),
         "history": trained.history.as_dict(),
         "train_time_s": float(trained.train_time_s),
@@ -173,19 +203,34 @@ def _save(trained: TrainedDEERNet, path: Path) -> None:
 
 
 def _load(path: Path, config: DEERNetConfig) -> TrainedDEERNet | None:
-    """The cached network of ``config``, or None if the file is absent or unusable."""
+    """The cached network of ``config``, or None if the file is absent or unusable.
+
+    Unusable (a warning says why, and the caller retrains): unreadable, no checksum (a
+    file from before checksums), a checksum that does not match the weights (a
+    corrupted file), or non-finite weights.
+    """
     if not path.is_file():
         return None
     try:
         payload = torch.load(path, map_location="cpu", weights_only=True)
         if payload["config"] != dataclasses.asdict(config):
             return None
+        state_dict = payload["state_dict"]
+        stored = payload.get("weights_sha256")
+        if stored is None:
+            raise ValueError("no weight checksum (written by an older version)")
+        if _weights_sha256(state_dict) != stored:
+            raise ValueError("the weights do not match their SHA-256 checksum (corrupted file)")
+        bad = _non_finite_weights(state_dict)
+        if bad:
+            raise ValueError(f"non-finite weights in {bad}")
         model = DEERNet(hidden_activation=config.hidden_activation, n_hidden=config.n_hidden)
-        model.load_state_dict(payload["state_dict"])
+        model.load_state_dict(state_dict)
         history = TrainingHistory(**{k: np.asarray(v) for k, v in payload["history"].items()})
         train_time = float(payload["train_time_s"])
-    except Exception as error:              # unreadable or foreign file: say so, then retrain
-        warnings.warn(f"ignoring unusable cached DEERNet {path}: {error!r}", stacklevel=3)
+    except Exception as error:              # unreadable, corrupted or foreign: say so, retrain
+        warnings.warn(f"ignoring unusable cached DEERNet {path}: {error!r}; retraining",
+                      stacklevel=3)
         return None
     model.eval()
     return TrainedDEERNet(model=model, config=config, history=history,
@@ -212,11 +257,26 @@ def pretrained_deernet(hidden_activation: str | None = None, *,
     TrainedDEERNet
         Network, configuration, history; ``from_cache`` tells whether it was loaded.
 
+    Raises
+    ------
+    ValueError
+        Bad arguments, or training diverged (non-finite weights, which are not cached).
+
+    Warns
+    -----
+    UserWarning
+        A cached file is unusable (unreadable, without checksum, corrupted, or with
+        non-finite weights): it is ignored, the network is retrained and the file
+        replaced. Or the cache folder is not writable: a valid cached file is still
+        loaded, but a network that must be trained is trained in memory only.
+
     Notes
     -----
     The weights live in :func:`deernet_cache_path` (keyed by the configuration, the
-    recipe and the library version), written atomically under a file lock, so
-    several processes can ask at once and a clean clone retrains from scratch.
+    recipe and the library version) with a SHA-256 checksum of their bytes, checked on
+    every load; they are written atomically under a file lock, so several processes can
+    ask at once and a clean clone retrains from scratch. A corrupted file is never
+    loaded: it is retrained over, with a warning, not refused with an error.
     """
     if hidden_activation is not None:
         _check_activation(hidden_activation)
@@ -228,10 +288,26 @@ def pretrained_deernet(hidden_activation: str | None = None, *,
         raise ValueError(f"config.hidden_activation={config.hidden_activation!r} differs from "
                          f"hidden_activation={hidden_activation!r}")
     path = deernet_cache_path(config)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(path.with_name(path.name + ".lock")):
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError:                         # e.g. a read-only parent: nothing to read or write
+        pass
+    with _file_lock(path.with_name(path.name + ".lock")) as writable:
         trained = _load(path, config)
         if trained is None:
+            if not writable:
+                warnings.warn(f"the DEERNet cache folder {path.parent} is not writable: "
+                              "training in memory, the weights will not be cached",
+                              stacklevel=2)
             trained = train_deernet(config, progress=progress)
-            _save(trained, path)
+            bad = _non_finite_weights(trained.model.state_dict())
+            if bad:
+                raise ValueError(f"DEERNet training diverged: non-finite weights in {bad} "
+                                 f"(learning_rate={config.learning_rate}); nothing was cached")
+            if writable:
+                try:
+                    _save(trained, path)
+                except OSError as error:
+                    warnings.warn(f"could not write the DEERNet cache {path} ({error}); the "
+                                  "network was trained in memory only", stacklevel=2)
     return trained

@@ -20,19 +20,25 @@ import numpy as np
 import torch
 from torch import nn
 
+from .._random import torch_generator
+from .._validation import check_bool, check_positive_int
+
 __all__ = ["AdditiveCoupling", "InvertibleNet"]
 
 
 _FLOAT_DTYPES = (torch.float32, torch.float64)
 
 
-def _as_generator(seed: int | torch.Generator) -> torch.Generator:
-    """A CPU ``torch.Generator``: ``seed`` itself, or a new one seeded with the integer."""
-    if isinstance(seed, torch.Generator):
-        return seed
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer or a torch.Generator, got {seed!r}")
-    return torch.Generator().manual_seed(int(seed))
+def _as_generator(rng) -> torch.Generator:
+    """A CPU ``torch.Generator``: ``rng`` itself if it is one, else one seeded from ``rng``.
+
+    ``rng`` is None, an int >= 0 (seeds the generator directly) or a NumPy Generator
+    (draws the seed), as :func:`descramble_lib._random.torch_generator` takes; a
+    ``torch.Generator`` is used and advanced in place, so several blocks can share one.
+    """
+    if isinstance(rng, torch.Generator):
+        return rng
+    return torch_generator(rng, "rng")
 
 
 def _check_dtype(dtype: torch.dtype) -> torch.dtype:
@@ -61,6 +67,8 @@ def _check_points(x: torch.Tensor, dtype: torch.dtype, name: str = "x") -> torch
         raise ValueError(f"{name} must be a torch.Tensor, got {type(x).__name__}")
     if x.ndim != 2 or x.shape[1] != 2 or x.shape[0] == 0:
         raise ValueError(f"{name} must have shape (n, 2) with n >= 1, got {tuple(x.shape)}")
+    if x.is_complex():
+        raise ValueError(f"{name} must be real, got a complex tensor (dtype {x.dtype})")
     if x.dtype != dtype:
         raise ValueError(
             f"{name} has dtype {x.dtype} but the network's parameters are {dtype}; "
@@ -76,6 +84,8 @@ def _as_points(x, dtype: torch.dtype, name: str = "x") -> tuple[torch.Tensor, bo
     if isinstance(x, torch.Tensor):
         return _check_points(x, dtype, name), False
     array = np.asarray(x)
+    if array.dtype.kind == "c":
+        raise ValueError(f"{name} must be real, got a complex array (dtype {array.dtype})")
     if array.dtype.kind != "f":
         raise ValueError(f"{name} must hold floating-point numbers, got dtype {array.dtype}")
     return _check_points(torch.from_numpy(np.ascontiguousarray(array)), dtype, name), True
@@ -103,8 +113,10 @@ class AdditiveCoupling(nn.Module):
         (the default, used in the book).
     dtype : torch.dtype, keyword-only
         ``torch.float32`` or ``torch.float64``; inputs must match it.
-    seed : int or torch.Generator, keyword-only
-        Source of the initial weights (PyTorch's default uniform init).
+    rng : None, int, numpy.random.Generator or torch.Generator, keyword-only
+        Source of the initial weights (PyTorch's default uniform init): an int seeds a
+        private ``torch.Generator``, a NumPy Generator or None supplies that seed, and a
+        ``torch.Generator`` is drawn from directly (advanced in place). Default 0.
 
     Notes
     -----
@@ -113,13 +125,13 @@ class AdditiveCoupling(nn.Module):
     """
 
     def __init__(self, *, hidden: int = 4, final_relu: bool = False,
-                 dtype: torch.dtype = torch.float32, seed: int | torch.Generator = 0):
+                 dtype: torch.dtype = torch.float32,
+                 rng: None | int | np.random.Generator | torch.Generator = 0):
         super().__init__()
         dtype = _check_dtype(dtype)
-        generator = _as_generator(seed)
-        if isinstance(hidden, bool) or not isinstance(hidden, int) or hidden < 1:
-            raise ValueError(f"hidden must be a positive integer, got {hidden!r}")
-        self.final_relu = bool(final_relu)
+        hidden = check_positive_int(hidden, "hidden")
+        self.final_relu = check_bool(final_relu, "final_relu")
+        generator = _as_generator(rng)
         self.F = self._subnet(hidden, dtype, generator)
         self.G = self._subnet(hidden, dtype, generator)
 
@@ -161,8 +173,9 @@ class InvertibleNet(nn.Module):
         Number of :class:`AdditiveCoupling` blocks (6 in the reference recipe).
     hidden, final_relu, dtype :
         Passed to every block; see :class:`AdditiveCoupling`.
-    seed : int or torch.Generator, keyword-only
-        Source of all initial weights; the blocks draw first, then the classifier.
+    rng : None, int, numpy.random.Generator or torch.Generator, keyword-only
+        Source of all initial weights (as in :class:`AdditiveCoupling`): one
+        ``torch.Generator`` that the blocks draw from first, then the classifier.
 
     Attributes
     ----------
@@ -172,13 +185,13 @@ class InvertibleNet(nn.Module):
     """
 
     def __init__(self, *, n_blocks: int = 6, hidden: int = 4, final_relu: bool = False,
-                 dtype: torch.dtype = torch.float32, seed: int | torch.Generator = 0):
+                 dtype: torch.dtype = torch.float32,
+                 rng: None | int | np.random.Generator | torch.Generator = 0):
         super().__init__()
-        if isinstance(n_blocks, bool) or not isinstance(n_blocks, int) or n_blocks < 1:
-            raise ValueError(f"n_blocks must be a positive integer, got {n_blocks!r}")
-        generator = _as_generator(seed)
+        n_blocks = check_positive_int(n_blocks, "n_blocks")
+        generator = _as_generator(rng)
         self.blocks = nn.ModuleList(
-            AdditiveCoupling(hidden=hidden, final_relu=final_relu, dtype=dtype, seed=generator)
+            AdditiveCoupling(hidden=hidden, final_relu=final_relu, dtype=dtype, rng=generator)
             for _ in range(n_blocks))
         self.classifier = _linear(2, 2, _check_dtype(dtype), generator)
 

@@ -8,6 +8,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 import torch
 from torch import nn
+from .._validation import check_choice, check_positive_int, check_real
 from .blocks import InvertibleNet, _as_points, _check_points, _like
 
 __all__ = ["DecisionBoundary", "boundary_hyperplane", "logit_difference", "decision_boundary",
@@ -108,10 +109,8 @@ def decision_boundary(net: InvertibleNet, x: ArrayLike | torch.Tensor, *, n_poin
     exactly; the only approximation is the sampling of ``t``.
     """
     xt, as_numpy = _as_points(x, net.dtype)
-    if isinstance(n_points, bool) or not isinstance(n_points, int) or n_points < 2:
-        raise ValueError(f"n_points must be an integer >= 2, got {n_points!r}")
-    if not np.isfinite(padding) or padding < 0:
-        raise ValueError(f"padding must be a finite number >= 0, got {padding!r}")
+    n_points = check_positive_int(n_points, "n_points", minimum=2)
+    padding = check_real(padding, "padding", minimum=0.0)
     w, delta_b = boundary_hyperplane(net)
     norm = torch.linalg.vector_norm(w)
     z0 = -delta_b * w / norm**2
@@ -266,8 +265,7 @@ def feature_importance(net: InvertibleNet, x: ArrayLike | torch.Tensor, *,
     layer, and the gradient is constant between kinks. The two versions agree whenever
     the gradient is constant on the segment.
     """
-    if method not in IMPORTANCE_METHODS:
-        raise ValueError(f"method must be one of {IMPORTANCE_METHODS}, got {method!r}")
+    method = check_choice(method, "method", IMPORTANCE_METHODS)
     xt, as_numpy = _as_points(x, net.dtype)
     x_p = _project(net, xt)
     if method == "gradient":

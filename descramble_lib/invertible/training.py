@@ -1,4 +1,4 @@
-"""TODO docstring."""
+"""Training the invertible classifier on two moons: data, the seeded SGD recipe, accuracy."""
 
 from __future__ import annotations
 import time
@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import torch
 from torch import nn
-from .blocks import InvertibleNet, _as_generator, _check_dtype
+from .._random import as_seed
+from .._validation import check_bool, check_positive_int, check_real
+from .blocks import InvertibleNet, _check_dtype
 
 __all__ = ["MoonsTraining", "train_moons_classifier"]
 
@@ -17,6 +19,9 @@ class MoonsTraining:
 
     Arrays are NumPy: ``x_*`` of shape ``(n, 2)`` in the network's dtype, ``y_*`` of
     shape ``(n,)`` int64 labels in {0, 1}; 600 training and 400 test points.
+    ``rng_seed`` is the integer the run's ``torch.Generator`` was seeded with
+    (``train_moons_classifier(rng_seed, ...)`` repeats the run), or None when a
+    ``torch.Generator`` was passed as ``rng``.
     """
 
     net: InvertibleNet
@@ -26,7 +31,7 @@ class MoonsTraining:
     y_test: np.ndarray
     train_accuracy: float
     test_accuracy: float
-    seed: int
+    rng_seed: int | None
     final_relu: bool
     loss_history: list[float] = field(default_factory=list)
     wall_time_s: float = 0.0
@@ -37,7 +42,8 @@ def _accuracy(net: InvertibleNet, x: torch.Tensor, y: torch.Tensor) -> float:
         return float((net(x).argmax(dim=1) == y).to(torch.float64).mean())
 
 
-def train_moons_classifier(seed: int, *, final_relu: bool = False,
+def train_moons_classifier(rng: None | int | np.random.Generator | torch.Generator, *,
+                           final_relu: bool = False,
                            dtype: torch.dtype = torch.float32, n_epochs: int = 60,
                            batch_size: int = 128, lr: float = 0.1, momentum: float = 0.9,
                            milestones: tuple[int, ...] = (20, 40),
@@ -51,15 +57,19 @@ def train_moons_classifier(seed: int, *, final_relu: bool = False,
 
     Parameters
     ----------
-    seed : int
-        Seeds one ``torch.Generator`` that draws the initial weights and then the
-        mini-batch order; the global random state is neither read nor changed.
+    rng : None, int, numpy.random.Generator or torch.Generator
+        Source of randomness (positional or keyword). One ``torch.Generator`` draws the
+        initial weights and then the mini-batch order: an int ``s >= 0`` seeds it
+        (``train_moons_classifier(0)`` is the book's run), a NumPy Generator or None
+        supplies the seed, and a ``torch.Generator`` is used as it is. The global random
+        state is neither read nor changed.
     final_relu : bool, keyword-only
         Network variant (see :class:`AdditiveCoupling`).
     dtype : torch.dtype, keyword-only
         ``torch.float32`` (default) or ``torch.float64``.
     n_epochs, batch_size, lr, momentum, milestones : keyword-only
-        The recipe above; change them only to experiment.
+        The recipe above; change them only to experiment (``lr > 0``, ``momentum >= 0``,
+        milestones are epochs >= 1).
     progress : bool, keyword-only
         Show a tqdm bar over epochs.
 
@@ -67,16 +77,31 @@ def train_moons_classifier(seed: int, *, final_relu: bool = False,
     -------
     MoonsTraining
         The network (in evaluation mode), the data and the accuracies.
+
+    Raises
+    ------
+    ValueError
+        An argument of the wrong kind or out of range, named in the message.
     """
     from sklearn.datasets import make_moons
     from sklearn.model_selection import train_test_split
     from tqdm.auto import tqdm
 
     dtype = _check_dtype(dtype)
-    generator = _as_generator(seed)
-    for name, value in (("n_epochs", n_epochs), ("batch_size", batch_size)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    final_relu = check_bool(final_relu, "final_relu")
+    progress = check_bool(progress, "progress")
+    n_epochs = check_positive_int(n_epochs, "n_epochs")
+    batch_size = check_positive_int(batch_size, "batch_size")
+    lr = check_real(lr, "lr", positive=True)
+    momentum = check_real(momentum, "momentum", minimum=0.0)
+    if isinstance(milestones, (str, bytes)) or not hasattr(milestones, "__iter__"):
+        raise ValueError(f"milestones must be a sequence of epochs, got {milestones!r}")
+    milestones = tuple(check_positive_int(m, "milestones") for m in milestones)
+    if isinstance(rng, torch.Generator):
+        rng_seed, generator = None, rng
+    else:
+        rng_seed = as_seed(rng, "rng")
+        generator = torch.Generator().manual_seed(rng_seed)
     start = time.perf_counter()
     X, y = make_moons(1000, noise=0.2, random_state=0)
     x_train, x_test, y_train, y_test = train_test_split(X, y, test_size=0.4, random_state=42)
@@ -85,7 +110,7 @@ def train_moons_classifier(seed: int, *, final_relu: bool = False,
     y_train, y_test = y_train.astype(np.int64), y_test.astype(np.int64)
     xt, yt = torch.from_numpy(x_train), torch.from_numpy(y_train)
 
-    net = InvertibleNet(final_relu=final_relu, dtype=dtype, seed=generator)
+    net = InvertibleNet(final_relu=final_relu, dtype=dtype, rng=generator)
     optimiser = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimiser, list(milestones), gamma=0.1)
     loss_fn = nn.CrossEntropyLoss()
@@ -115,6 +140,5 @@ def train_moons_classifier(seed: int, *, final_relu: bool = False,
         net=net, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,
         train_accuracy=_accuracy(net, xt, yt),
         test_accuracy=_accuracy(net, torch.from_numpy(x_test), torch.from_numpy(y_test)),
-        seed=int(seed) if not isinstance(seed, torch.Generator) else -1,
-        final_relu=bool(final_relu), loss_history=history,
+        rng_seed=rng_seed, final_relu=final_relu, loss_history=history,
         wall_time_s=time.perf_counter() - start)

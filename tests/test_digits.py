@@ -43,7 +43,7 @@ def test_short_training_is_deterministic_and_learns():
 @pytest.mark.parametrize("kwargs, message", [
     (dict(epochs=0), "epochs"), (dict(learning_rate=-1.0), "learning_rate"),
     (dict(weight_decay=np.nan), "weight_decay"), (dict(test_fraction=1.0), "test_fraction"),
-    (dict(rng=-1), "rng"), (dict(hidden=0), "hidden"), (dict(threads=0), "threads"),
+    (dict(rng=-1), "rng"), (dict(hidden=0), "hidden"),
 ])
 def test_bad_training_options_raise(kwargs, message):
     """Bad options raise ValueError before any training."""

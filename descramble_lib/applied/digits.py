@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from .._random import as_seed
-from .._threads import limit_threads
+from .._training import train_minibatches
 from .._validation import check_bool, check_positive_int, check_real
 
 __all__ = ["DIGIT_IMAGE_SHAPE", "DigitsData", "DigitsTraining", "digits_data", "digits_mlp",
@@ -141,7 +141,7 @@ def _accuracy(model: nn.Module, X: torch.Tensor, y: torch.Tensor) -> float:
 def train_digits_mlp(*, hidden: int = 32, epochs: int = 60, batch_size: int = 64,
                      learning_rate: float = 3e-3, weight_decay: float = 1.0,
                      test_fraction: float = 0.25, rng: None | int | np.random.Generator = 0,
-                     threads: int = 1, progress: bool = True) -> DigitsTraining:
+                     progress: bool = True) -> DigitsTraining:
     """Train the digits MLP with AdamW and cross-entropy; deterministic for an integer ``rng``.
 
     Parameters
@@ -162,10 +162,6 @@ def train_digits_mlp(*, hidden: int = 32, epochs: int = 60, batch_size: int = 64
         An int ``s >= 0`` seeds the split and one ``torch.Generator`` for the initial
         weights and the batch order (each with ``s``); a NumPy Generator or None supplies
         ``s``. Default 0.
-    threads : int
-        Torch CPU threads during training (restored afterwards). At this size one thread
-        is fastest, and a fixed count keeps the float rounding, hence the trained
-        network, the same on every machine.
     progress : bool
         Show a tqdm bar over epochs.
     """
@@ -175,15 +171,15 @@ def train_digits_mlp(*, hidden: int = 32, epochs: int = 60, batch_size: int = 64
     weight_decay = check_real(weight_decay, "weight_decay", minimum=0.0)
     test_fraction = _check_test_fraction(test_fraction)
     hidden = check_positive_int(hidden, "hidden")
-    threads = check_positive_int(threads, "threads")
     progress = check_bool(progress, "progress")
     seed = as_seed(rng, "rng")
     data = digits_data(test_fraction=test_fraction, rng=seed)
     generator = _generator(seed)
     model = _mlp(hidden, generator, torch.float32)
-    with limit_threads(threads):
-        losses = _train(model, data, generator, epochs, batch_size, learning_rate,
-                        weight_decay, progress)
+    # The shared loop trains on one thread (fastest at this size, and the same float
+    # rounding, hence the same network, on every machine).
+    losses = _train(model, data, generator, epochs, batch_size, learning_rate,
+                    weight_decay, progress)
     model.eval()
     return DigitsTraining(model=model, data=data, losses=np.array(losses),
                           train_accuracy=_accuracy(model, data.X_train, data.y_train),
@@ -192,23 +188,10 @@ def train_digits_mlp(*, hidden: int = 32, epochs: int = 60, batch_size: int = 64
 
 def _train(model, data, generator, epochs, batch_size, learning_rate, weight_decay,
            progress) -> list[float]:
-    """Minibatch AdamW on cross-entropy; returns the mean loss per epoch."""
-    from tqdm.auto import tqdm
-
+    """Minibatch AdamW on cross-entropy in the shared loop; returns the mean loss per epoch."""
     optimiser = torch.optim.AdamW(model.parameters(), lr=learning_rate,
                                   weight_decay=weight_decay)
-    criterion = nn.CrossEntropyLoss()
-    losses = []
-    n = len(data.y_train)
-    for _ in tqdm(range(epochs), desc="epochs", disable=not progress):
-        order = torch.randperm(n, generator=generator)
-        total = 0.0
-        for start in range(0, n, batch_size):
-            batch = order[start:start + batch_size]
-            optimiser.zero_grad()
-            loss = criterion(model(data.X_train[batch]), data.y_train[batch])
-            loss.backward()
-            optimiser.step()
-            total += loss.item() * len(batch)
-        losses.append(total / n)
-    return losses
+    return train_minibatches(model, data.X_train, data.y_train, loss_fn=nn.CrossEntropyLoss(),
+                             optimiser=optimiser, epochs=epochs, batch_size=batch_size,
+                             generator=generator, progress=progress,
+                             desc="epochs")["train_loss"]

@@ -118,6 +118,16 @@ class DEERNet(nn.Module):
         """Predicted distributions, shape (n, n_out), for signals x of shape (n, n_in)."""
         return torch.sigmoid(self.layer2(self.hidden(x)))
 
+    def as_sequential(self) -> nn.Sequential:
+        """The same network as an ``nn.Sequential`` that shares this one's parameters.
+
+        Its output equals :meth:`forward` bit for bit; the shared training loop has a
+        fast path for plain sequential MLPs (``descramble_lib._training``).
+        """
+        activation = {"tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "relu": nn.ReLU}
+        return nn.Sequential(self.layer1, activation[self.hidden_activation](), self.layer2,
+                             nn.Sigmoid())
+
 
 @dataclass(frozen=True)
 class DEERNetConfig:
@@ -368,7 +378,7 @@ def _predict(model: DEERNet, signals) -> np.ndarray:
 
 # Bump when the simulator or the training loop changes in a way that changes the
 # weights: it is part of the cache key, so old cached networks are not reused.
-_RECIPE_VERSION = 1
+_RECIPE_VERSION = 2  # 2: the shared training loop (fused Adam, hand-written MLP gradient)
 
 
 def _as_float32_tensor(array: np.ndarray) -> torch.Tensor:

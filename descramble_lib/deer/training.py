@@ -13,8 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
-from .._threads import limit_threads
+from .._training import train_minibatches
 from .network import (DEERNet, DEERNetConfig, TrainedDEERNet, TrainingHistory, _as_float32_tensor,
                       _check_activation, _split_seed, deernet_data)
 
@@ -62,7 +61,10 @@ def train_deernet(config: DEERNetConfig | None = None, *, progress: bool = True,
     generators, the initial weights and the batch order from private
     ``torch.Generator`` objects, and torch runs on one thread (restored
     afterwards) with deterministic algorithms, so the same configuration gives the
-    same weights bit for bit on the same machine and torch build.
+    same weights bit for bit on the same machine and torch build. The steps run in
+    the library's one training loop (:func:`descramble_lib._training.train_minibatches`):
+    fused Adam and a hand-written gradient of the MLP, within about 2x of the bare
+    matrix products of a step (``benchmarks/deer.py``).
     """
     config = _config_from(config, overrides)
     train = deernet_data(config, "train")
@@ -74,39 +76,16 @@ def train_deernet(config: DEERNetConfig | None = None, *, progress: bool = True,
 
     model = DEERNet(hidden_activation=config.hidden_activation, n_hidden=config.n_hidden,
                     rng=_split_seed(config.rng, "weights"))
-    optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate)
+    optimiser = torch.optim.Adam(model.parameters(), lr=config.learning_rate, fused=True)
     schedule = torch.optim.lr_scheduler.StepLR(optimiser, step_size=config.halve_every,
                                                gamma=0.5)
     batches = torch.Generator().manual_seed(_split_seed(config.rng, "batches"))
-    losses = {"train_loss": [], "validation_loss": [], "learning_rate": []}
-    deterministic = torch.are_deterministic_algorithms_enabled()
     start = time.perf_counter()
-    try:
-        torch.use_deterministic_algorithms(True)
-        with limit_threads(1):
-            bar = tqdm(range(config.epochs), desc="Training DEERNet", unit="epoch",
-                       disable=not progress)
-            for _ in bar:
-                losses["learning_rate"].append(optimiser.param_groups[0]["lr"])
-                model.train()
-                order = torch.randperm(X.shape[0], generator=batches)
-                total = 0.0
-                for first in range(0, X.shape[0], config.batch_size):
-                    index = order[first:first + config.batch_size]
-                    optimiser.zero_grad(set_to_none=True)
-                    loss = nn.functional.mse_loss(model(X[index]), Y[index])
-                    loss.backward()
-                    optimiser.step()
-                    total += loss.item() * index.numel()
-                schedule.step()
-                model.eval()
-                with torch.no_grad():
-                    val = nn.functional.mse_loss(model(X_val), Y_val).item()
-                losses["train_loss"].append(total / X.shape[0])
-                losses["validation_loss"].append(val)
-                bar.set_postfix(train=f"{losses['train_loss'][-1]:.2e}", val=f"{val:.2e}")
-    finally:
-        torch.use_deterministic_algorithms(deterministic)
+    losses = train_minibatches(model.as_sequential(), X, Y, loss_fn=nn.functional.mse_loss,
+                               optimiser=optimiser, epochs=config.epochs,
+                               batch_size=config.batch_size, generator=batches,
+                               scheduler=schedule, validation=(X_val, Y_val),
+                               progress=progress, desc="Training DEERNet")
     elapsed = time.perf_counter() - start
     model.eval()
     history = TrainingHistory(**{k: np.asarray(v) for k, v in losses.items()})

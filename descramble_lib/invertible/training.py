@@ -8,6 +8,7 @@ import torch
 from torch import nn
 from .._random import as_seed
 from .._validation import check_bool, check_positive_int, check_real
+from .._training import train_minibatches
 from .blocks import InvertibleNet, _check_dtype
 
 __all__ = ["MoonsTraining", "train_moons_classifier"]
@@ -85,7 +86,6 @@ def train_moons_classifier(rng: None | int | np.random.Generator | torch.Generat
     """
     from sklearn.datasets import make_moons
     from sklearn.model_selection import train_test_split
-    from tqdm.auto import tqdm
 
     dtype = _check_dtype(dtype)
     final_relu = check_bool(final_relu, "final_relu")
@@ -113,28 +113,10 @@ def train_moons_classifier(rng: None | int | np.random.Generator | torch.Generat
     net = InvertibleNet(final_relu=final_relu, dtype=dtype, rng=generator)
     optimiser = torch.optim.SGD(net.parameters(), lr=lr, momentum=momentum)
     schedule = torch.optim.lr_scheduler.MultiStepLR(optimiser, list(milestones), gamma=0.1)
-    loss_fn = nn.CrossEntropyLoss()
-    history = []
-    net.train()
-    # Tensors of a few hundred numbers gain nothing from intra-op threads, and on a busy
-    # machine the thread pool costs about ten times the work: train on one thread, then
-    # restore the caller's setting.
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        for _ in tqdm(range(n_epochs), desc="epochs", disable=not progress):
-            order = torch.randperm(len(xt), generator=generator)
-            total = 0.0
-            for batch in order.split(batch_size):
-                optimiser.zero_grad()
-                loss = loss_fn(net(xt[batch]), yt[batch])
-                loss.backward()
-                optimiser.step()
-                total += float(loss.detach()) * len(batch)
-            history.append(total / len(xt))
-            schedule.step()
-    finally:
-        torch.set_num_threads(n_threads)
+    history = train_minibatches(net, xt, yt, loss_fn=nn.CrossEntropyLoss(),
+                                optimiser=optimiser, epochs=n_epochs, batch_size=batch_size,
+                                generator=generator, scheduler=schedule, progress=progress,
+                                desc="epochs")["train_loss"]
     net.eval()
     return MoonsTraining(
         net=net, x_train=x_train, y_train=y_train, x_test=x_test, y_test=y_test,

@@ -17,7 +17,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from descramble_lib.deer import (DEERNet, DEERNetConfig, TrainedDEERNet, TrainingHistory,
-                                 deernet_cache_path, dipolar_kernel, distance_grid,
+                                 deernet_cache_path, dipolar_kernel, distance_grid, layer_weights,
                                  distribution_error, gcv_tikhonov, nonnegative_tikhonov,
                                  preactivations, pretrained_deernet, second_difference_operator,
                                  simulate, tikhonov, tikhonov_deer, time_grid, trapezoid_weights,
@@ -456,3 +456,22 @@ def test_cache_folder_of_a_source_checkout(monkeypatch):
     if not (checkout / "pyproject.toml").is_file():
         pytest.skip("not running from a source checkout")
     assert deernet_cache_path(SMALL).parent == checkout / ".cache" / "descramble_lib"
+
+
+@pytest.mark.parametrize("layer", [1.0, True, 0, 3, "1", np.float64(2)])
+def test_layer_must_be_the_integer_one_or_two(layer):
+    """layer=1.0 used to be accepted (1.0 in (1, 2)); only the integers 1 and 2 are."""
+    net = DEERNet(rng=0)
+    with pytest.raises(ValueError, match="layer"):
+        layer_weights(net, layer)
+    with pytest.raises(ValueError, match="layer"):
+        preactivations(net, np.zeros((3, 256)), layer)
+
+
+def test_preactivations_accept_tensors_that_require_grad():
+    """A tensor with requires_grad gives the same preactivations as its values."""
+    net = DEERNet(rng=0)
+    X = torch.rand(4, 256, dtype=torch.float64, requires_grad=True)
+    np.testing.assert_array_equal(preactivations(net, X, 1),
+                                  preactivations(net, X.detach().numpy(), 1))
+    assert layer_weights(net, np.int64(2))[0].shape == (256, 80)

@@ -294,6 +294,14 @@ def _unwrap(model) -> DEERNet:
     return model
 
 
+def _check_layer(layer) -> int:
+    """``layer`` as the int 1 or 2; floats such as ``1.0`` and bools are refused."""
+    if isinstance(layer, (bool, np.bool_)) or not isinstance(layer, (int, np.integer)) or (
+            layer not in (1, 2)):
+        raise ValueError(f"layer must be the integer 1 or 2, got {layer!r}")
+    return int(layer)
+
+
 def layer_weights(model, layer: int) -> tuple[np.ndarray, np.ndarray]:
     """Weights and bias of layer 1 or 2 as float64 arrays.
 
@@ -309,8 +317,7 @@ def layer_weights(model, layer: int) -> tuple[np.ndarray, np.ndarray]:
     b : ndarray, shape (d,)
     """
     model = _unwrap(model)
-    if layer not in (1, 2) or isinstance(layer, bool):
-        raise ValueError(f"layer must be 1 or 2, got {layer!r}")
+    layer = _check_layer(layer)
     linear = model.layer1 if layer == 1 else model.layer2
     return (linear.weight.detach().numpy().astype(np.float64),
             linear.bias.detach().numpy().astype(np.float64))
@@ -336,8 +343,7 @@ def preactivations(model, X, layer: int) -> np.ndarray:
         is centred.
     """
     model = _unwrap(model)
-    if layer not in (1, 2) or isinstance(layer, bool):
-        raise ValueError(f"layer must be 1 or 2, got {layer!r}")
+    layer = _check_layer(layer)
     X = as_finite_matrix(X, "X")
     if X.shape[1] != model.layer1.in_features:
         raise ValueError(f"X must have shape (n, {model.layer1.in_features}) (one signal per "

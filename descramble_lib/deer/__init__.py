@@ -12,6 +12,13 @@ from .physics import (N_POINTS, TIME_MAX_US, DISTANCE_MIN_NM, DISTANCE_MAX_NM,
 from .regularisation import (second_difference_operator, tikhonov, TikhonovResult,
                              gcv_tikhonov, nonnegative_tikhonov, tikhonov_deer)
 from .training import train_deernet, deernet_cache_path, pretrained_deernet
+from .measured import (DeerLabSettings, DEERLAB_EXAMPLES, MeasuredTrace, ProcessedTrace,
+                       load_deer_trace, process_trace, distance_scale, to_network_times_us,
+                       to_network_distances_nm, from_network_distances_nm,
+                       to_network_decay_rate_per_us, MappedTrace, map_to_network_grid,
+                       DeerLabFit, fit_deerlab, background_corrected_form_factor,
+                       DepthAndDecay, fit_depth_and_decay, modal_distance_nm, mean_distance_nm,
+                       distance_spread_nm, distribution_overlap, subspace_energy_share)
 
 __all__ = ["DIPOLAR_CONSTANT_MHZ_NM3", "DIPOLAR_ANGULAR_RAD_PER_US_NM3", "HIDDEN_ACTIVATIONS",
            "DATA_SPLITS", "DEERNet", "DEERNetConfig", "TrainingHistory", "TrainedDEERNet",
@@ -21,4 +28,12 @@ __all__ = ["DIPOLAR_CONSTANT_MHZ_NM3", "DIPOLAR_ANGULAR_RAD_PER_US_NM3", "HIDDEN
            "DEERSimulation", "simulate", "unit_area", "distribution_error",
            "second_difference_operator", "tikhonov", "TikhonovResult", "gcv_tikhonov",
            "nonnegative_tikhonov", "tikhonov_deer", "train_deernet", "deernet_cache_path",
-           "pretrained_deernet"]
+           "pretrained_deernet",
+           # measured traces (measured)
+           "DeerLabSettings", "DEERLAB_EXAMPLES", "MeasuredTrace", "ProcessedTrace",
+           "load_deer_trace", "process_trace", "distance_scale", "to_network_times_us",
+           "to_network_distances_nm", "from_network_distances_nm",
+           "to_network_decay_rate_per_us", "MappedTrace", "map_to_network_grid", "DeerLabFit",
+           "fit_deerlab", "background_corrected_form_factor", "DepthAndDecay",
+           "fit_depth_and_decay", "modal_distance_nm", "mean_distance_nm",
+           "distance_spread_nm", "distribution_overlap", "subspace_energy_share"]

@@ -34,6 +34,7 @@ from .comparison import align_in_blocks, block_subspace_angles, descrambler_dist
 from .descrambling import METHODS, descramble
 from .general_losses import autograd_cost, brockett_loss, smoothness_loss, sparsity_loss
 from .layers import LayerDescrambling, descramble_layer, layer_preactivations, linear_layer_names
+from .moments import SecondMoment
 from .operators import (first_derivative_matrix, fourier_basis, fourier_pair_rotation,
                         fourier_wavenumbers, second_derivative_matrix, smoothness_eigenvalues,
                         smoothness_operator)
@@ -45,8 +46,8 @@ from .result import DescentResult, Descrambling
 from .solvers import cayley_descent, eigenbasis_preconditioner
 
 __all__ = [
-    # the problem and its exact bound
-    "BrockettProblem", "brockett_cost", "brockett_bound",
+    # the problem and its exact bound; the data's second moment, streamed
+    "BrockettProblem", "brockett_cost", "brockett_bound", "SecondMoment",
     # solvers and results
     "descramble", "METHODS", "cayley_descent", "eigenbasis_preconditioner",
     "Descrambling", "DescentResult",
@@ -68,7 +69,10 @@ __all__ = [
     "limit_threads",
 ]
 
-_SUBPACKAGES = ("theory", "deer", "paper", "invertible", "applied", "plotting", "utils")
+# "distributed" is a module (Dask), not a subpackage, loaded the same lazy way so that
+# ``import descramble_lib`` never imports dask.
+_SUBPACKAGES = ("theory", "deer", "paper", "invertible", "applied", "plotting", "utils",
+                "distributed")
 
 
 def __getattr__(name: str):

@@ -10,6 +10,9 @@ method         what it does                                                optio
                (:func:`~descramble_lib.solvers.brockett_descent`)           ``precondition``,
                                                                             ``max_iter``, ``tol``,
                                                                             ``grad_tol``
+``"original"`` the paper's own descrambler: trust-region Newton–CG in      ``start``, ``rescale``,
+               Cayley coordinates (:func:`~.trust_region_descent` in        ``max_iter``, ``gtol``,
+               :mod:`~descramble_lib.cayley_coordinates`)                   ``hessian``
 ``loss=f``     a general loss, Cayley descent with autograd gradients      ``P0``, ``max_iter``,
                (:func:`~descramble_lib.general_losses.autograd_descent`)    ``grad_tol``
 =============  ==========================================================  =================
@@ -25,7 +28,10 @@ from typing import Callable
 
 from numpy.typing import ArrayLike
 
+from .cayley_coordinates import trust_region_descent
+from ._moment_closed_form import closed_form_from_lower_triangle
 from .general_losses import autograd_descent
+from .moments import SecondMoment
 from .problem import BrockettProblem
 from .result import Descrambling
 from .solvers import brockett_descent, closed_form
@@ -36,6 +42,7 @@ __all__ = ["METHODS", "descramble"]
 METHODS: dict[str, tuple[str, ...]] = {
     "eig": (),
     "cayley": ("P0", "rescale", "precondition", "max_iter", "tol", "grad_tol"),
+    "original": ("start", "rescale", "max_iter", "gtol", "hessian"),
 }
 _LOSS_OPTIONS = ("P0", "max_iter", "grad_tol")
 
@@ -48,7 +55,7 @@ def _check_options(options: dict, allowed: tuple[str, ...], what: str) -> None:
                          f"(it takes: {takes})")
 
 
-def descramble(S: ArrayLike | BrockettProblem, A: ArrayLike | None = None, *,
+def descramble(S: ArrayLike | BrockettProblem | SecondMoment, A: ArrayLike | None = None, *,
                method: str | None = None, loss: Callable | None = None,
                **options) -> Descrambling:
     """Find the orthogonal descrambler of a layer's preactivations.
@@ -59,17 +66,25 @@ def descramble(S: ArrayLike | BrockettProblem, A: ArrayLike | None = None, *,
 
     Parameters
     ----------
-    S : array_like, shape (d, n), or BrockettProblem
+    S : array_like, shape (d, n), BrockettProblem or SecondMoment
         Preactivations ``W X + b 1^T`` of a layer with ``d`` neurons on ``n`` inputs
         (not centred; ``n < d`` is allowed), or a prepared
         :class:`~descramble_lib.BrockettProblem` (e.g. built from a second moment
-        ``M = S S^T`` with :meth:`~descramble_lib.BrockettProblem.from_moment`).
+        ``M = S S^T`` with :meth:`~descramble_lib.BrockettProblem.from_moment`), or a
+        :class:`~descramble_lib.SecondMoment` accumulated batch by batch. With a
+        moment, the default ``A`` and ``method="eig"``, the closed form runs in three
+        ``d x d`` arrays, the moment's own buffer included
+        (:mod:`~descramble_lib._moment_closed_form`); otherwise the moment becomes a
+        :class:`~descramble_lib.BrockettProblem`.
     A : array_like, shape (d, d), optional
         Symmetric cost matrix. Default: ``D^T D`` with ``D`` from
         :func:`~descramble_lib.second_derivative_matrix`. Not with a problem (it has
         its own) nor with ``loss=``.
-    method : {"eig", "cayley"}, optional
-        Closed form ``T U^T`` of Lemma 1 (default) or certified Cayley descent.
+    method : {"eig", "cayley", "original"}, optional
+        Closed form ``T U^T`` of Lemma 1 (default), certified Cayley descent, or the
+        paper's own trust-region Newton–CG in Cayley coordinates (options ``start``,
+        ``rescale``, ``max_iter``, ``gtol``, ``hessian``; see
+        :func:`~descramble_lib.cayley_coordinates.trust_region_descent`).
     loss : callable, optional
         A general loss ``loss(P, S) -> scalar torch tensor`` (float64 tensors ``P`` of
         shape ``(d, d)`` and ``S`` of shape ``(d, n)``); see
@@ -103,22 +118,34 @@ def descramble(S: ArrayLike | BrockettProblem, A: ArrayLike | None = None, *,
         if A is not None:
             raise ValueError("A belongs to the Brockett loss; with loss=, build A into the "
                              "loss (e.g. loss=brockett_loss(A))")
-        if isinstance(S, BrockettProblem):
-            raise ValueError("a general loss needs the preactivations S, not a "
-                             "BrockettProblem")
+        if isinstance(S, (BrockettProblem, SecondMoment)):
+            raise ValueError(f"a general loss needs the preactivations S, not a "
+                             f"{type(S).__name__}")
         _check_options(options, _LOSS_OPTIONS, "a general loss (loss=)")
         return autograd_descent(S, loss, **options)
     method = "eig" if method is None else method
     if not isinstance(method, str) or method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {tuple(METHODS)}")
     _check_options(options, METHODS[method], f"method={method!r}")
-    if isinstance(S, BrockettProblem):
+    if isinstance(S, SecondMoment):
+        if S.count == 0:
+            raise ValueError("the SecondMoment is empty: no samples were added")
+        if A is None and method == "eig":
+            result = closed_form_from_lower_triangle(S.lower_triangle(),
+                                                     label="closed form (second moment)")
+            result.wall_time_s = time.perf_counter() - started
+            return result
+        problem = S.to_problem(A)
+    elif isinstance(S, BrockettProblem):
         if A is not None:
             raise ValueError("A is part of the BrockettProblem; do not pass it again")
         problem = S
     else:
         problem = BrockettProblem(S, A)
-    result = closed_form(problem) if method == "eig" else brockett_descent(problem, **options)
+    if method == "original":
+        result = trust_region_descent(problem, **options)
+    else:
+        result = closed_form(problem) if method == "eig" else brockett_descent(problem, **options)
     # The wall time includes the eigendecompositions of the problem.
     result.wall_time_s = time.perf_counter() - started
     return result

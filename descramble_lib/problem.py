@@ -51,9 +51,10 @@ class BrockettProblem:
         Symmetric cost matrix. Default ``D^T D`` with ``D`` the second-derivative
         matrix (:func:`~descramble_lib.smoothness_operator`), whose eigenbasis is the
         real Fourier basis with eigenvalues ``k^4``.
-    moment : array_like, shape (d, d), keyword-only, optional
+    moment : array_like, shape (d, d), or SecondMoment, keyword-only, optional
         The second moment ``M = S S^T`` instead of ``S`` (exactly one of the two):
-        symmetric, finite and positive semidefinite up to rounding.
+        symmetric, finite and positive semidefinite up to rounding; or a
+        :class:`~descramble_lib.SecondMoment` (its uncentred moment is used).
 
     Attributes
     ----------
@@ -108,6 +109,8 @@ class BrockettProblem:
                 self.moment_scale = float(np.float64(data_scale) ** 2)
             self.moment = S_normalised @ S_normalised.T
         else:
+            if callable(getattr(moment, "lower_triangle", None)):  # a SecondMoment
+                moment = moment.moment()
             M = as_symmetric_matrix(moment, "moment")
             self.moment_scale = _power_of_two_near(float(np.max(np.abs(np.diag(M)))))
             self.moment = M / self.moment_scale
@@ -136,7 +139,8 @@ class BrockettProblem:
 
     @classmethod
     def from_moment(cls, moment: ArrayLike, A: ArrayLike | None = None) -> "BrockettProblem":
-        """The problem for a given second moment ``M = S S^T`` (shape ``(d, d)``)."""
+        """The problem for a given second moment ``M = S S^T`` (shape ``(d, d)``), an array
+        or a :class:`~descramble_lib.SecondMoment`."""
         return cls(None, A, moment=moment)
 
     def _set_cost_matrix(self, A) -> None:

@@ -1,9 +1,11 @@
-"""Tests of ``descramble_layer``: preactivations from a forward hook, P W and P b, input checks."""
+"""Tests of ``descramble_layer``: preactivations from a forward hook, P W and P b, streamed
+from arrays, data loaders and iterables of batches, input checks."""
 
 import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
 
 import descramble_lib as dl
 
@@ -36,7 +38,7 @@ def test_first_layer_preactivations_are_wx_plus_b(rng):
     """S equals W X^T + b for the first layer, and the result holds P W and P b."""
     model = small_mlp()
     X = rng.standard_normal((40, 5))
-    result = dl.descramble_layer(model, "0", X)
+    result = dl.descramble_layer(model, "0", X, keep_preactivations=True)
     W, b = model[0].weight.detach().numpy(), model[0].bias.detach().numpy()
     np.testing.assert_allclose(result.S, W @ X.T + b[:, None], rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(result.P, dl.descramble(result.S).P, atol=1e-12)
@@ -49,7 +51,7 @@ def test_hidden_layer_sees_previous_activations(rng):
     """A hidden Linear's preactivations are W2 tanh(W1 x + b1) (no bias here: bias is None)."""
     model = small_mlp(bias=False)
     X = rng.standard_normal((25, 5))
-    result = dl.descramble_layer(model, model[2], X)
+    result = dl.descramble_layer(model, model[2], X, keep_preactivations=True)
     hidden = np.tanh(model[0].weight.detach().numpy() @ X.T
                      + model[0].bias.detach().numpy()[:, None])
     np.testing.assert_allclose(result.S, model[2].weight.detach().numpy() @ hidden, atol=1e-12)
@@ -69,7 +71,7 @@ def test_descrambled_layer_reproduces_rotated_preactivations(rng):
     """(P W) x + P b = P (W x + b): the descrambled layer gives the rotated preactivations."""
     model = small_mlp()
     X = rng.standard_normal((20, 5))
-    result = dl.descramble_layer(model, "0", X)
+    result = dl.descramble_layer(model, "0", X, keep_preactivations=True)
     np.testing.assert_allclose(result.weights @ X.T + result.bias[:, None], result.P @ result.S,
                                atol=1e-10)
 
@@ -174,3 +176,148 @@ def test_neuron_axis_spectrum_shares(rng):
             np.testing.assert_allclose(share[wavenumbers[column]], 1.0, rtol=1e-10)
     with pytest.raises(ValueError, match="zero"):
         dl.layers.neuron_axis_spectrum(np.zeros((4, 3)))
+
+
+# ---------------------------------------------------------------- streaming: loaders, iterables
+
+def wide_model(d=24, m=32, seed=1):
+    """Linear(m, d) - ReLU(inplace) - Linear(d, 1); m > d so that S S^T has distinct energies."""
+    generator = torch.Generator().manual_seed(seed)
+    model = nn.Sequential(nn.Linear(m, d, dtype=torch.float64), nn.ReLU(inplace=True),
+                          nn.Linear(d, 1, dtype=torch.float64))
+    with torch.no_grad():
+        for parameter in model.parameters():
+            parameter.copy_(torch.randn(parameter.shape, generator=generator, dtype=torch.float64))
+    return model
+
+
+def assert_same_descrambling(streamed, in_memory):
+    """Loss, bound and gap to 1e-10 of the bound; P modulo the non-uniqueness of Lemma 1."""
+    scale = in_memory.bound
+    for name in ("loss", "bound", "gap"):
+        assert abs(getattr(streamed, name) - getattr(in_memory, name)) <= 1e-10 * scale, name
+    assert dl.descrambler_distance(streamed.P, in_memory.P) < 1e-6
+
+
+def test_streamed_by_default_and_equal_to_the_in_memory_result(rng):
+    """Default: S is not kept, the moment is; results equal descramble(S) to rounding."""
+    model = wide_model()
+    X = rng.standard_normal((300, 32))
+    streamed = dl.descramble_layer(model, "0", X, batch_size=64)
+    kept = dl.descramble_layer(model, "0", X, keep_preactivations=True)
+    assert streamed.preactivations is None and kept.S.shape == (24, 300)
+    with pytest.raises(AttributeError, match="keep_preactivations=True"):
+        _ = streamed.S
+    assert streamed.moment.count == 300 and streamed.moment.n_batches == 5
+    np.testing.assert_allclose(streamed.moment.moment(), kept.S @ kept.S.T, rtol=1e-12)
+    assert_same_descrambling(streamed.result, dl.descramble(kept.S))
+    np.testing.assert_allclose(streamed.weights, streamed.P @ streamed.W, atol=1e-12)
+
+
+def test_data_loader_generator_and_list_of_batches_agree(rng):
+    """A DataLoader of (x, y) pairs, a generator and a list of tensors give one moment."""
+    model = wide_model()
+    X = torch.from_numpy(rng.standard_normal((250, 32)))
+    y = torch.zeros(250)
+    reference = dl.descramble_layer(model, "0", X, keep_preactivations=True)
+    loader = DataLoader(TensorDataset(X, y), batch_size=32, shuffle=False)
+    sources = [loader, (X[i:i + 50] for i in range(0, 250, 50)), list(torch.split(X, 70)),
+               [(x.numpy(), None) for x in torch.split(X, 100)]]
+    for source in sources:
+        layer = dl.descramble_layer(model, "0", source, progress=False)
+        np.testing.assert_allclose(layer.moment.moment(), reference.S @ reference.S.T,
+                                   rtol=1e-12)
+        assert_same_descrambling(layer.result, reference.result)
+    kept = dl.descramble_layer(model, "0", loader, keep_preactivations=True)
+    np.testing.assert_allclose(kept.S, reference.S, atol=1e-12)
+
+
+def test_loader_options_reach_descramble(rng):
+    """method=, A= and loss= work from a loader (loss= gathers S, which it needs)."""
+    model = wide_model(d=8)
+    loader = DataLoader(TensorDataset(torch.from_numpy(rng.standard_normal((60, 32)))),
+                        batch_size=16)
+    cayley = dl.descramble_layer(model, "0", loader, method="cayley", P0="eigenbasis")
+    assert cayley.result.relative_gap < 1e-8
+    A = np.diag(np.arange(8.0))
+    assert dl.descramble_layer(model, "0", loader, A=A).result.relative_gap < 1e-9
+    sparse = dl.descramble_layer(model, "0", loader, loss=dl.sparsity_loss(
+        model[0].weight.detach().numpy()), max_iter=50)
+    assert np.isnan(sparse.result.bound) and sparse.preactivations is None
+
+
+def test_progress_bar_and_device(rng, capsys):
+    """progress=True draws a tqdm bar on stderr; device='cpu'/'auto' run there and leave the
+    model where it was; CUDA asked for without CUDA is a clear error."""
+    model = wide_model()
+    X = rng.standard_normal((64, 32))
+    batches = [X[i:i + 16] for i in range(0, 64, 16)]
+    dl.descramble_layer(model, "0", batches, progress=True)
+    assert "layer 0" in capsys.readouterr().err
+    dl.descramble_layer(model, "0", batches, progress=False)
+    assert capsys.readouterr().err == ""
+    for device in ("cpu", "auto", torch.device("cpu")):
+        layer = dl.descramble_layer(model, "0", batches, device=device, progress=False)
+        assert layer.moment.count == 64
+    assert model[0].weight.device.type == "cpu" and model.training
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="cuda.*is_available"):
+            dl.descramble_layer(model, "0", batches, device="cuda")
+    with pytest.raises(ValueError, match="device"):
+        dl.descramble_layer(model, "0", batches, device="nonsense")
+
+
+def test_only_one_batch_of_preactivations_is_held(rng):
+    """Streaming consumes the batches one at a time: a generator is never read ahead, and
+    the moment is complete after the last one."""
+    model = wide_model()
+    seen = []
+
+    def batches():
+        for index in range(5):
+            seen.append(index)
+            yield torch.from_numpy(rng.standard_normal((10, 32)))
+
+    layer = dl.descramble_layer(model, "0", batches())
+    assert seen == list(range(5)) and layer.moment.count == 50
+    assert layer.preactivations is None
+
+
+class Doubler(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.shared = nn.Linear(3, 3, dtype=torch.float64)
+
+    def forward(self, x):
+        return self.shared(torch.tanh(self.shared(x)))
+
+
+@pytest.mark.parametrize("model, batches, message", [
+    (wide_model(), [], "yielded no batches"),
+    (wide_model(), iter(()), "yielded no batches"),
+    (wide_model(), [np.ones((4, 32)), np.ones((4, 32)), np.full((4, 32), np.nan)],
+     "batch 2 of the inputs contains NaN"),
+    (wide_model(), [np.ones((4, 32)), np.ones((4, 5))], "cannot run on batch 1 of shape"),
+    (wide_model(), [{"x": np.ones((4, 32))}], "is a dict"),
+    (Doubler(), [np.ones((4, 3))], "called 2 times"),
+])
+def test_bad_loaders_name_the_batch(model, batches, message):
+    with pytest.raises(ValueError, match=message):
+        dl.descramble_layer(model, "0" if not isinstance(model, Doubler) else "shared", batches)
+
+
+def test_nonfinite_preactivations_in_a_batch_are_named():
+    model = wide_model()
+    with torch.no_grad():
+        model[0].weight[0, 0] = 1e308
+    batches = [np.zeros((3, 32)), np.ones((3, 32)) * 10]
+    with pytest.raises(ValueError, match=r"layer '0'.*batch 1 contains"):
+        dl.descramble_layer(model, "0", batches)
+
+
+def test_batch_size_is_for_arrays_only(rng):
+    with pytest.raises(ValueError, match="batch_size applies to array inputs"):
+        dl.descramble_layer(wide_model(), "0", [rng.standard_normal((4, 32))], batch_size=2)
+    with pytest.raises(ValueError, match="keep_preactivations"):
+        dl.descramble_layer(wide_model(), "0", rng.standard_normal((4, 32)),
+                            keep_preactivations="yes")

@@ -1,5 +1,6 @@
 """Reproducing the paper's Figures 1-4 and Table 1: Fourier-band measures (bands), singular subspaces
-(subspaces), the shape of components (components), and the descrambling strategies (strategies).
+(subspaces), the shape of components (components), the descrambling strategies (strategies), and
+the paper's own descrambler, trust-region Newton–CG in Cayley coordinates (original).
 """
 
 from .bands import (FourierView, fourier_view, band_mask, band_relative_norm, band_norm_lower_bound, low_frequency_angle,
@@ -9,7 +10,12 @@ from .components import (SMOOTH_BASES, smooth_basis, zero_crossings, even_share,
                          column_cosines, align_signs, bandedness, random_bandedness,
                          empirical_percentile)
 from .strategies import (STRATEGIES, STRATEGY_LABELS, descramble_deernet_layer,
-                         DEERNetExplanation, explain_deernet)
+                         DEERNetExplanation, explain_deernet, ORIGINAL_STRATEGIES)
+from .original import (ORIGINAL_OPERATORS, original_cost_matrix, original_problem,
+                       EigenbasisStart, eigenbasis_start, original_descramble,
+                       skew_from_coordinates, coordinates_from_skew, cayley_from_coordinates,
+                       cayley_preimage, coordinate_cost_and_gradient, spectral_normalise,
+                       trust_region_descent)
 from .subspaces import (scaled_singular_vectors, singular_subspace, subspace_overlap,
                         nested_subspace_overlaps, kernel_resemblance)
 
@@ -20,4 +26,10 @@ __all__ = ["FourierView", "fourier_view", "band_mask", "band_relative_norm", "ba
            "random_bandedness", "empirical_percentile", "STRATEGIES", "STRATEGY_LABELS",
            "descramble_deernet_layer", "DEERNetExplanation", "explain_deernet",
            "scaled_singular_vectors", "singular_subspace", "subspace_overlap",
-           "nested_subspace_overlaps", "kernel_resemblance"]
+           "nested_subspace_overlaps", "kernel_resemblance",
+           # the paper's own descrambler (original)
+           "ORIGINAL_STRATEGIES", "ORIGINAL_OPERATORS", "original_cost_matrix",
+           "original_problem", "EigenbasisStart", "eigenbasis_start", "original_descramble",
+           "skew_from_coordinates", "coordinates_from_skew", "cayley_from_coordinates",
+           "cayley_preimage", "coordinate_cost_and_gradient", "spectral_normalise",
+           "trust_region_descent"]

@@ -26,8 +26,8 @@ from .bands import band_norm_lower_bound, band_relative_norm, zero_frequency_con
 from .components import bandedness, empirical_percentile, random_bandedness, smooth_basis
 from .subspaces import kernel_resemblance, singular_subspace
 
-__all__ = ["STRATEGIES", "STRATEGY_LABELS", "descramble_deernet_layer", "DEERNetExplanation",
-           "explain_deernet"]
+__all__ = ["STRATEGIES", "STRATEGY_LABELS", "ORIGINAL_STRATEGIES", "descramble_deernet_layer",
+           "DEERNetExplanation", "explain_deernet"]
 
 
 #: Keyword arguments of :func:`~descramble_lib.descramble` per strategy: the paper's
@@ -47,6 +47,19 @@ STRATEGY_LABELS: dict[str, str] = {
     "c": r"(c) rescaled ($\Omega$, then $T$)",
     "d": r"(d) closed form $TU^\top$",
     "preconditioned": "preconditioned Cayley (this book)",
+}
+
+#: Keyword arguments of :func:`~descramble_lib.descramble` for the four strategies of
+#: Figure 1 run as the paper's code runs them (:mod:`.original`): (a)-(c) its
+#: trust-region Newton–CG in Cayley coordinates (``method="original"``) from ``q = 0``,
+#: from the Cayley pre-image of ``T`` and on the reparameterised problem; (d) the closed
+#: form. The original's cost matrix is ``D1^T D1`` (first derivative): pass
+#: ``A=original_cost_matrix(d)`` or use :func:`~.original.original_descramble`.
+ORIGINAL_STRATEGIES: dict[str, dict] = {
+    "a": dict(method="original", start="zero"),
+    "b": dict(method="original", start="eigenbasis"),
+    "c": dict(method="original", rescale=True),
+    "d": dict(method="eig"),
 }
 
 

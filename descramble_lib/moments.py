@@ -19,30 +19,27 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy.linalg.blas import dsyr, dsyrk
 
-from ._validation import check_bool, check_positive_int
+from ._validation import _as_real_array, check_bool, check_positive_int
 from .problem import BrockettProblem
 
 __all__ = ["SecondMoment"]
 
 
 def _as_batch(batch, index: int) -> np.ndarray:
-    """``batch`` as a float64 array of shape (rows, d); torch tensors are detached."""
-    if hasattr(batch, "detach") and hasattr(batch, "cpu"):  # a torch tensor, on any device
-        batch = batch.detach().cpu().numpy()
-    array = np.asarray(batch)
-    if np.iscomplexobj(array):
-        raise ValueError(f"batch {index} is complex (dtype {array.dtype}); a second moment "
-                         "of real preactivations needs real batches")
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number)
-                                     or array.dtype == bool):
-        raise ValueError(f"batch {index} must be a numeric array, got dtype {array.dtype}")
+    """``batch`` as a float64 array of shape (rows, d); torch tensors are detached.
+
+    Integer and float32 input is widened here: the accumulation is always float64.
+    """
+    name = f"batch {index}"
+    if not (hasattr(batch, "detach") or np.issubdtype(np.asarray(batch).dtype, np.number)
+            or np.asarray(batch).dtype == bool):
+        raise ValueError(f"{name} must be a numeric array, got dtype {np.asarray(batch).dtype}")
+    array = _as_real_array(batch, name)   # refuses complex input, detaches tensors
     if array.ndim < 2:
-        raise ValueError(f"batch {index} must have a sample axis and a neuron axis, shape "
+        raise ValueError(f"{name} must have a sample axis and a neuron axis, shape "
                          f"(..., d), got shape {array.shape}")
     if array.shape[-1] == 0:
-        raise ValueError(f"batch {index} has no neurons (shape {array.shape})")
-    # float32 (or integer) input is widened here: the accumulation is always float64.
-    array = np.asarray(array, dtype=np.float64)
+        raise ValueError(f"{name} has no neurons (shape {array.shape})")
     if array.ndim > 2:
         array = array.reshape(-1, array.shape[-1])
     return array

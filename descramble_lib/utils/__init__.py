@@ -1,7 +1,9 @@
-"""Helpers for the book: best-of-N timing on a shared machine and Markdown tables.
+"""Helpers for the book: best-of-N timing on a shared machine, Markdown tables, and the
+values that the prose shows through MyST inline expressions (``{eval}``).
 """
 
+from .prose import Shown, shown
 from .tables import markdown_table
 from .timing import Timing, best_time
 
-__all__ = ["markdown_table", "Timing", "best_time"]
+__all__ = ["markdown_table", "Timing", "best_time", "Shown", "shown"]

@@ -68,6 +68,11 @@ def as_jupyterlab_saves(text: str) -> str:
                 for name in EVAL_ROLE.findall(cell.source)]
         elif cell.cell_type == "code":
             cell.metadata["execution"] = {"iopub.status.busy": "2026-01-01T00:00:00Z"}
+            # A cell that runs gets its outputs shown again: Lab drops outputs_hidden
+            # (source_hidden, a collapsed input, stays).
+            cell.metadata.get("jupyter", {}).pop("outputs_hidden", None)
+            if cell.metadata.get("jupyter") == {}:
+                del cell.metadata["jupyter"]
     fmt = dict(FORMAT)
     config.set_default_format_options(fmt)
     return jupytext.writes(notebook, fmt=fmt, config=config)

@@ -34,7 +34,7 @@ import time
 import numpy as np
 import scipy.linalg
 from scipy.linalg import lapack, solve_triangular
-from scipy.linalg.blas import dgemm
+from scipy.linalg.blas import dgemm, dsyrk
 
 from .operators import fourier_wavenumbers
 from .problem import _power_of_two_near
@@ -185,13 +185,20 @@ def _blocked_trace(lower: np.ndarray, G: np.ndarray, scale: float) -> float:
     """
     d = G.shape[0]
     step = _block_rows(d)
+    if step == d:
+        # One block: the lower triangle of B by one rank-d update (its upper triangle is
+        # zero, so no mask is needed); the transposes are views of contiguous arrays.
+        B = dsyrk(1.0, G.T, lower=1, trans=1)
+        lower_part = float(np.vdot(lower.T, B.T)) if lower.flags.f_contiguous else float(
+            np.vdot(np.tril(lower), B))
+        return (2.0 * lower_part - float(np.dot(np.diagonal(lower), np.diagonal(B)))) / scale
+    diagonal = float(np.dot(np.diagonal(lower), np.einsum("ij,ij->i", G, G)))
     total = 0.0
     for start in range(0, d, step):
         stop = min(start + step, d)
         # The lower triangle of rows start:stop (columns up to the diagonal).
         block = np.tril(lower[start:stop, :stop], k=start)
         total += float(np.vdot(block, G[start:stop] @ G[:stop].T))
-    diagonal = float(np.dot(np.diagonal(lower), np.einsum("ij,ij->i", G, G)))
     return (2.0 * total - diagonal) / scale
 
 

@@ -1,6 +1,8 @@
 """Reproducing the paper's Figures 1-4 and Table 1: Fourier-band measures (bands), singular subspaces
 (subspaces), the shape of components (components), the descrambling strategies (strategies), and
-the paper's own descrambler, trust-region Newton–CG in Cayley coordinates (original).
+the paper's own descrambler, trust-region Newton–CG in Cayley coordinates (original),
+the Fourier images and "Rel norm" as the paper's scripts compute them (original_images), and
+Figure 4 as its script computes it (original_components).
 """
 
 from .bands import (FourierView, fourier_view, band_mask, band_relative_norm, band_norm_lower_bound, low_frequency_angle,
@@ -11,11 +13,22 @@ from .components import (SMOOTH_BASES, smooth_basis, zero_crossings, even_share,
                          empirical_percentile)
 from .strategies import (STRATEGIES, STRATEGY_LABELS, descramble_deernet_layer,
                          DEERNetExplanation, explain_deernet, ORIGINAL_STRATEGIES)
+from .findings import (ACTIVATIONS, principal_tail_energy, singular_tail_energy,
+                       same_moment_preactivations, activation_mismatch)
 from .original import (ORIGINAL_OPERATORS, original_cost_matrix, original_problem,
                        EigenbasisStart, eigenbasis_start, original_descramble,
                        skew_from_coordinates, coordinates_from_skew, cayley_from_coordinates,
                        cayley_preimage, coordinate_cost_and_gradient, spectral_normalise,
                        trust_region_descent)
+from .original_components import (original_chebyshev, original_normalisation, PolynomialBand,
+                                  polynomial_prediction_band, original_inner_products,
+                                  OriginalFigure4, original_figure_4,
+                                  original_random_bandedness)
+from .original_images import (ORIGINAL_BAND_BLOCKS, FIGURE2_CROP, FIGURE3_KERNEL_ROWS,
+                              FIGURE3_LAYER_COLUMNS, OriginalImage, original_dft,
+                              original_frequencies, original_fourier_image,
+                              original_relative_norm, original_weights_panel,
+                              original_kernel_image, original_layer_image)
 from .subspaces import (scaled_singular_vectors, singular_subspace, subspace_overlap,
                         nested_subspace_overlaps, kernel_resemblance)
 
@@ -32,4 +45,16 @@ __all__ = ["FourierView", "fourier_view", "band_mask", "band_relative_norm", "ba
            "original_problem", "EigenbasisStart", "eigenbasis_start", "original_descramble",
            "skew_from_coordinates", "coordinates_from_skew", "cayley_from_coordinates",
            "cayley_preimage", "coordinate_cost_and_gradient", "spectral_normalise",
-           "trust_region_descent"]
+           "trust_region_descent",
+           # Figures 2 and 3 as the original scripts compute them (original_images)
+           "ORIGINAL_BAND_BLOCKS", "FIGURE2_CROP", "FIGURE3_KERNEL_ROWS",
+           "FIGURE3_LAYER_COLUMNS", "OriginalImage", "original_dft", "original_frequencies",
+           "original_fourier_image", "original_relative_norm", "original_weights_panel",
+           "original_kernel_image", "original_layer_image",
+           # Figure 4 as the original script computes it (original_components)
+           "original_chebyshev", "original_normalisation", "PolynomialBand",
+           "polynomial_prediction_band", "original_inner_products", "OriginalFigure4",
+           "original_figure_4", "original_random_bandedness",
+           # the closing chapter (findings)
+           "ACTIVATIONS", "principal_tail_energy", "singular_tail_energy",
+           "same_moment_preactivations", "activation_mismatch"]

@@ -1,5 +1,6 @@
 """Figures of the paper's reproduction: Fourier panels with band edges, descrambled weights
-with their relative norm, inner-product maps and null distributions."""
+with their relative norm, inner-product maps, null distributions, and Fourier images as the
+paper's MATLAB scripts crop them."""
 
 from __future__ import annotations
 from typing import Sequence
@@ -8,7 +9,7 @@ import numpy as np
 from .matrices import _axis, plot_fourier_magnitude, plot_matrix
 
 __all__ = ["plot_fourier_panel", "plot_descrambled_weights", "plot_inner_product_map",
-           "plot_null_distribution"]
+           "plot_null_distribution", "plot_original_image"]
 
 
 def plot_fourier_panel(magnitude: np.ndarray, *, ax: Axes | None = None, title: str = "",
@@ -119,4 +120,38 @@ def plot_null_distribution(samples: np.ndarray, observed: float, *, percentile: 
     ax.set_ylabel("draws")
     ax.set_title(title)
     ax.legend(fontsize="small")
+    return ax
+
+
+def _edges(frequencies: np.ndarray) -> tuple[float, float]:
+    """Outer pixel edges of an evenly spaced frequency axis, first to last."""
+    step = float(frequencies[1] - frequencies[0]) if len(frequencies) > 1 else 1.0
+    return float(frequencies[0]) - step / 2, float(frequencies[-1]) + step / 2
+
+
+def plot_original_image(view, *, ax: Axes | None = None, title: str = "",
+                        cmap: str = "viridis", colorbar: bool = True) -> Axes:
+    """A Fourier image as the original scripts show it, axes labelled by frequency.
+
+    Parameters
+    ----------
+    view : OriginalImage
+        From :func:`~descramble_lib.paper.original_weights_panel`,
+        :func:`~descramble_lib.paper.original_kernel_image` or
+        :func:`~descramble_lib.paper.original_layer_image`: the magnitudes (row 0 at the
+        top) and the frequency of every row and column, in the order stored, so a
+        reversed axis is drawn reversed.
+    cmap : str
+        Colour map (``fig3.m`` uses ``"turbo"``).
+    """
+    ax = _axis(ax)
+    left, right = _edges(view.column_frequencies)
+    top, bottom = _edges(view.row_frequencies)
+    image = ax.imshow(view.image, cmap=cmap, aspect="auto", interpolation="nearest",
+                      extent=(left, right, bottom, top))
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    ax.set_xlabel(f"frequency along {view.column_axis}")
+    ax.set_ylabel(f"frequency along {view.row_axis}")
+    ax.set_title(title)
     return ax

@@ -26,8 +26,12 @@ book: $(STAMP)
 # Incremental rebuild: only chapters whose source changed are executed again.
 # MPLBACKEND is unset on purpose: a non-interactive backend set in the environment
 # silently drops every figure from the pages.
+# tools/train_networks.py trains the networks several chapters share, side by side, first;
+# tools/build_book.py is `jupyter-book build . -W --keep-going` with the chapters read (and
+# executed) by one process per core.
 html: $(STAMP)
-	env -u MPLBACKEND $(BIN)/jupyter-book build . -W --keep-going
+	env -u MPLBACKEND $(BIN)/python tools/train_networks.py
+	env -u MPLBACKEND $(BIN)/python tools/build_book.py
 	$(BIN)/python tools/check_site.py _build/html
 
 # A real browser (Debian's /usr/bin/chromium through Playwright) opens every page of the

@@ -238,3 +238,20 @@ def test_the_closed_form_restores_the_moment_bit_for_bit(d, kind, rng):
     assert abs(result.bound - reference.bound) <= tolerance
     moment.update(X[:5])
     np.testing.assert_allclose(moment.moment(), before + X[:5].T @ X[:5], rtol=1e-14)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.sampled_from([1, 2, 7, 64, 513, 600]), st.integers(0, 2**32 - 1))
+def test_certificate_trace_reads_only_the_lower_triangle(d, seed):
+    """The loss sum_ij M_ij (G G^T)_ij from M's lower triangle, whatever the upper one holds
+    (the in-place eigensolver leaves a mirror there): one dsyrk up to d = 512, blocks above."""
+    from descramble_lib._moment_closed_form import _blocked_trace
+
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((d, d + 3))
+    M = X @ X.T
+    G = rng.standard_normal((d, d))
+    buffer = np.asfortranarray(np.tril(M) + np.triu(rng.standard_normal((d, d)) * 1e3, 1))
+    expected = float(np.vdot(M, G @ G.T)) / 4.0
+    assert np.isclose(_blocked_trace(buffer, G, 4.0), expected, rtol=1e-10,
+                      atol=1e-12 * np.abs(M).sum() * np.abs(G).max() ** 2)

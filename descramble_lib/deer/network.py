@@ -141,7 +141,8 @@ class DEERNetConfig:
         Hidden width (80).
     n_train, n_validation, n_test : int
         Sizes of the simulated sets (:func:`deernet_data`). The default training
-        set is sized so the 50 epochs fit in about three minutes on one CPU core.
+        set keeps the 50 epochs to about half a minute on one CPU core (measured by
+        ``benchmarks/deer.py``).
     batch_size : int
         Mini-batch size of Adam.
     epochs : int

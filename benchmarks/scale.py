@@ -40,6 +40,8 @@ import time
 
 import numpy as np
 
+from descramble_lib.utils.tables import markdown_table
+
 BATCH = 10_000
 SIZES = {256: (10_000, 100_000, 1_000_000), 1024: (10_000, 100_000, 1_000_000),
          4096: (25_000, 50_000, 100_000)}
@@ -47,10 +49,13 @@ QUICK_SIZES = {256: (10_000, 100_000), 1024: (10_000, 100_000)}
 LAYERS = ((1024, 1_000_000), (4096, 100_000))
 LAYER_INPUTS = 64
 RATIO_TARGET = 1.15
+
 # Interleaved pairs (streamed, bare) are repeated while they took less than REPEAT_BUDGET_S
-# in all, at most MAX_REPEATS; and at least MIN_PAIRS unless one pair takes over LONG_PAIR_S.
+# in all, at most MAX_REPEATS, and the best of each arm is kept: the small sizes take
+# milliseconds, so a busy moment of the machine must not decide their ratio; at least
+# MIN_PAIRS unless one pair takes over LONG_PAIR_S.
 REPEAT_BUDGET_S = 4.0
-MAX_REPEATS = 5
+MAX_REPEATS = 25
 MIN_PAIRS = 2
 LONG_PAIR_S = 60.0
 
@@ -188,15 +193,6 @@ def measure(kind: str, d: int, n: int, threads: int) -> dict:
     if out.returncode:
         raise RuntimeError(f"{kind} d={d} n={n} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |"
-              for row in rows]
-    return "\n".join(lines)
 
 
 def seconds(value: float) -> str:

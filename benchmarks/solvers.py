@@ -44,6 +44,8 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
+
+from descramble_lib.utils.tables import markdown_table
 import pymanopt
 import scipy
 from pymanopt.manifolds import SpecialOrthogonalGroup
@@ -261,15 +263,6 @@ def format_time(seconds: float | None, reference: float | None) -> str:
 
 def format_iterations(iterations: dict) -> str:
     return "/".join("-" if iterations[t] is None else str(iterations[t]) for t in THRESHOLDS)
-
-
-def markdown_table(header: list[str], rows: list[list[str]]) -> str:
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header))]
-    lines = ["| " + " | ".join(h.ljust(w) for h, w in zip(header, widths)) + " |",
-             "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
-    lines += ["| " + " | ".join(str(c).ljust(w) for c, w in zip(row, widths)) + " |"
-              for row in rows]
-    return "\n".join(lines)
 
 
 def main(argv=None) -> int:

@@ -86,17 +86,18 @@ def test_same_spectrum_map_keeps_the_singular_values(seed):
 
 
 @given(seeds)
-def test_subspace_share_invariances(seed):
-    """Unchanged by recombining columns and by a common rotation; share(A, A) = 1."""
+def test_subspace_overlap_invariances(seed):
+    """The share chapter 15 uses (dl.paper.subspace_overlap): unchanged by recombining
+    columns and by a common rotation, symmetric for equal dimensions; share(A, A) = 1."""
     rng = np.random.default_rng(seed)
     A, B = rng.standard_normal((15, 4)), rng.standard_normal((15, 4))
     G, Q = rng.standard_normal((4, 4)) + 4 * np.eye(4), dl.random_orthogonal(15, rng)
-    share = dl.deer.subspace_share(A, B)
+    share = dl.paper.subspace_overlap(A, B)
     assert 0 <= share <= 1
-    np.testing.assert_allclose(dl.deer.subspace_share(A @ G, B), share, rtol=1e-8)
-    np.testing.assert_allclose(dl.deer.subspace_share(Q @ A, Q @ B), share, rtol=1e-8)
-    np.testing.assert_allclose(dl.deer.subspace_share(B, A), share, rtol=1e-8)
-    np.testing.assert_allclose(dl.deer.subspace_share(A, A @ G), 1.0, rtol=1e-10)
+    np.testing.assert_allclose(dl.paper.subspace_overlap(A @ G, B), share, rtol=1e-8)
+    np.testing.assert_allclose(dl.paper.subspace_overlap(Q @ A, Q @ B), share, rtol=1e-8)
+    np.testing.assert_allclose(dl.paper.subspace_overlap(B, A), share, rtol=1e-8)
+    np.testing.assert_allclose(dl.paper.subspace_overlap(A, A @ G), 1.0, rtol=1e-10)
 
 
 @given(seeds)
@@ -265,7 +266,7 @@ def test_bad_input_raises():
     with pytest.raises(ValueError, match="ranks"):
         dl.deer.first_layer_rank_errors(np.eye(4), np.ones((5, 4)), np.ones((5, 4)), np.array([0]))
     with pytest.raises(ValueError, match="non-finite"):
-        dl.deer.subspace_share(np.full((3, 1), np.nan), np.ones((3, 1)))
+        dl.paper.subspace_overlap(np.full((3, 1), np.nan), np.ones((3, 1)))
     with pytest.raises(ValueError, match="KernelData"):
         dl.deer.train_kernel_deernet("data", rng=0)
 

@@ -15,7 +15,7 @@ from .regularisation import (second_difference_operator, tikhonov, TikhonovResul
                              gcv_tikhonov, nonnegative_tikhonov, tikhonov_deer)
 from .training import train_deernet, deernet_cache_path, pretrained_deernet
 from .pseudo_inverse import (tikhonov_map, gcv_alpha, operator_distance, same_spectrum_map,
-                             filter_factors, resolved_modes, picard_cutoff, subspace_share,
+                             filter_factors, resolved_modes, picard_cutoff,
                              principal_readers, best_match_overlaps, band_shares,
                              random_basis_matches)
 from .kernel_learning import (KERNEL_NOISE, KernelData, kernel_data, LinearNetFit,
@@ -52,7 +52,7 @@ __all__ = ["DIPOLAR_CONSTANT_MHZ_NM3", "DIPOLAR_ANGULAR_RAD_PER_US_NM3", "HIDDEN
            "distance_spread_nm", "distribution_overlap", "subspace_energy_share",
            # does a network trained on the kernel learn a pseudo-inverse?
            "tikhonov_map", "gcv_alpha", "operator_distance", "same_spectrum_map",
-           "filter_factors", "resolved_modes", "picard_cutoff", "subspace_share",
+           "filter_factors", "resolved_modes", "picard_cutoff",
            "principal_readers", "best_match_overlaps", "band_shares", "random_basis_matches",
            "KERNEL_NOISE", "KernelData", "kernel_data", "LinearNetFit", "best_low_rank_map",
            "train_kernel_linear_net", "KernelDEERNet", "train_kernel_deernet",

@@ -12,8 +12,8 @@ the measures that compare a learned map with them:
   with the same singular values as a null model (:func:`same_spectrum_map`), the filter
   factors of a map (:func:`filter_factors`) and the noise cutoff of the prior
   (:func:`picard_cutoff`);
-* subspaces and bases: the share of one subspace inside another (:func:`subspace_share`),
-  the basis that the closed-form descrambler gives a first layer (:func:`principal_readers`),
+* bases (the share of one subspace inside another is
+  :func:`descramble_lib.paper.subspace_overlap`, as for Figure 3): the basis that the closed-form descrambler gives a first layer (:func:`principal_readers`),
   how well such a basis matches the kernel's singular vectors one by one
   (:func:`best_match_overlaps`) or in order (:func:`band_shares`), and what a random basis of
   the same span would score (:func:`random_basis_matches`).
@@ -33,7 +33,7 @@ from ..problem import BrockettProblem
 from .regularisation import gcv_tikhonov, tikhonov
 
 __all__ = ["tikhonov_map", "gcv_alpha", "operator_distance", "same_spectrum_map",
-           "filter_factors", "resolved_modes", "picard_cutoff", "subspace_share",
+           "filter_factors", "resolved_modes", "picard_cutoff",
            "principal_readers", "best_match_overlaps", "band_shares", "random_basis_matches"]
 
 
@@ -208,28 +208,6 @@ def picard_cutoff(K: ArrayLike, second_moment: ArrayLike, *, noise: float) -> in
     energy = np.maximum(np.einsum("ij,jk,ik->i", Vt, C, Vt), 0.0)
     above = np.flatnonzero(sigma * np.sqrt(energy) >= noise)
     return int(above[-1]) + 1 if above.size else 0
-
-
-def subspace_share(A: ArrayLike, B: ArrayLike) -> float:
-    """Mean squared cosine of the principal angles between ``span(A)`` and ``span(B)``.
-
-    Parameters
-    ----------
-    A : array_like, shape (m, k)
-    B : array_like, shape (m, l)
-        Columns spanning the two subspaces (need not be orthonormal).
-
-    Returns
-    -------
-    float
-        In [0, 1]: 1 if the smaller subspace lies inside the other, about ``max(k, l) / m``
-        for random subspaces. Unchanged by any invertible recombination of the columns
-        of ``A`` or of ``B`` (:func:`scipy.linalg.subspace_angles`).
-    """
-    A, B = as_finite_matrix(A, "A"), as_finite_matrix(B, "B")
-    if A.shape[0] != B.shape[0]:
-        raise ValueError(f"A and B must have the same number of rows, got {A.shape} and {B.shape}")
-    return float(np.mean(np.cos(scipy.linalg.subspace_angles(A, B)) ** 2))
 
 
 def principal_readers(W: ArrayLike, S: ArrayLike) -> np.ndarray:

@@ -29,7 +29,7 @@ from .._version import __version__
 from ..theory.signal_recovery import regularised_pseudo_inverse
 from .pseudo_inverse import (best_match_overlaps, gcv_alpha, operator_distance, picard_cutoff,
                              principal_readers, random_basis_matches, resolved_modes,
-                             same_spectrum_map, subspace_share, tikhonov_map)
+                             same_spectrum_map, tikhonov_map)
 from .kernel_learning import (KERNEL_NOISE, KernelData, KernelDEERNet, LinearNetFit,
                               affine_linearisation, first_layer_rank_errors, kernel_data,
                               network_jacobian, train_kernel_deernet, train_kernel_linear_net)
@@ -217,7 +217,7 @@ class PseudoInverseVerdict:
     deernet_error_ratio : float
         DEERNet's test MSE over the Wiener map's.
     kernel_share_linear, kernel_share_deernet : float
-        :func:`~descramble_lib.deer.subspace_share` of the first layer's leading ``k`` right
+        :func:`~descramble_lib.paper.subspace_overlap` of the first layer's leading ``k`` right
         singular vectors with the kernel's leading ``k`` left singular vectors.
     data_share_deernet : float
         The same for DEERNet against the leading ``k`` principal directions of the signals.
@@ -279,10 +279,6 @@ class PseudoInverseVerdict:
     @property
     def recovers_basis(self) -> bool:
         return self.reader_match >= 0.8 and self.reader_match > self.reader_null
-
-
-def _leading_right(W: np.ndarray, k: int) -> np.ndarray:
-    return np.linalg.svd(W, full_matrices=False)[2][:k].T
 
 
 #: The settings of :func:`pseudo_inverse_experiment` whose verdict is cached.
@@ -375,6 +371,10 @@ def _write_verdict(verdict: PseudoInverseVerdict, path: Path) -> None:
 
 
 def _verdict(e: PseudoInverseExperiment, n_draws: int) -> PseudoInverseVerdict:
+    # The subspace measures of Figure 3 (chapter 8), imported here: the paper part imports
+    # this package at its own import time.
+    from ..paper.subspaces import singular_subspace, subspace_overlap
+
     data, K = e.data, e.data.K
     Xc, X, P = e.centred_test_signals(), data.test_signals, data.test_distributions
     wiener, tikhonov = e.references["Wiener"], e.references["Tikhonov (GCV)"]
@@ -402,9 +402,11 @@ def _verdict(e: PseudoInverseExperiment, n_draws: int) -> PseudoInverseVerdict:
         jacobian_to_wiener=operator_distance(e.deernet_jacobian, wiener, inputs=Xc),
         deernet_r2=e.deernet_r2,
         deernet_error_ratio=float(deernet_error / np.mean((X @ wiener.T - P) ** 2)),
-        kernel_share_linear=subspace_share(_leading_right(e.linear.W1, k), U_K[:, :k]),
-        kernel_share_deernet=subspace_share(_leading_right(W1, k), U_K[:, :k]),
-        data_share_deernet=subspace_share(_leading_right(W1, k), signal_directions),
+        kernel_share_linear=subspace_overlap(singular_subspace(e.linear.W1, k, side="right"),
+                                             U_K[:, :k]),
+        kernel_share_deernet=subspace_overlap(singular_subspace(W1, k, side="right"), U_K[:, :k]),
+        data_share_deernet=subspace_overlap(singular_subspace(W1, k, side="right"),
+                                            signal_directions),
         chance_share=k / K.shape[0],
         reader_match=float(np.mean(best_match_overlaps(readers, U_K[:, :80]))),
         reader_null=float(np.quantile(random_basis_matches(readers, U_K[:, :80],

@@ -10,7 +10,8 @@ times in the same process, interleaved, the bare baseline::
     scipy.linalg.eigh(M, driver="evd")                            # LAPACK dsyevd
 
 The ratio streamed / baseline is the cost of everything the library adds (validation,
-the mean, the eigenvectors turned into ``P`` and the certificate). Target: <= 1.15.
+the mean, the eigenvectors turned into ``P`` and the certificate). Both arms are timed
+whole, and each keeps its fastest run. Target: <= 1.15.
 
 Peak memory: each size runs in a fresh process; its peak resident set (``VmHWM``, reset
 through ``/proc/self/clear_refs`` just before the streamed run) minus the resident set at
@@ -55,7 +56,7 @@ RATIO_TARGET = 1.15
 # milliseconds, so a busy moment of the machine must not decide their ratio; at least
 # MIN_PAIRS unless one pair takes over LONG_PAIR_S.
 REPEAT_BUDGET_S = 4.0
-MAX_REPEATS = 25
+MAX_REPEATS = 40
 MIN_PAIRS = 2
 LONG_PAIR_S = 60.0
 
@@ -125,12 +126,13 @@ def run_moment(d: int, n: int) -> dict:
     result = streamed()
     times = [time.perf_counter() - started]
     memory = peak() - baseline
-    accumulations, eighs = [], []
+    accumulations, eighs, bares = [], [], []
     spent = times[0]
     while True:
         accumulated, eigh_s, energies = bare()
         accumulations.append(accumulated)
         eighs.append(eigh_s)
+        bares.append(accumulated + eigh_s)
         spent += accumulated + eigh_s
         pair_s = spent / len(times)
         again = spent < REPEAT_BUDGET_S or (len(times) < MIN_PAIRS and pair_s < LONG_PAIR_S)
@@ -142,8 +144,9 @@ def run_moment(d: int, n: int) -> dict:
         spent += times[-1]
     omega = dl.fourier_wavenumbers(d).astype(float) ** 4
     bound = float(np.dot(omega, np.clip(energies[::-1], 0, None)))
-    return dict(kind="moment", d=d, n=n, streamed_s=min(times), accumulate_s=min(accumulations),
-                eigh_s=min(eighs), repeats=len(times), memory=memory,
+    return dict(kind="moment", d=d, n=n, streamed_s=min(times), bare_s=min(bares),
+                accumulate_s=min(accumulations), eigh_s=min(eighs), repeats=len(times),
+                memory=memory,
                 relative_gap=result.relative_gap, bound_error=abs(result.bound / bound - 1))
 
 
@@ -170,8 +173,8 @@ def run_layer(d: int, n: int) -> dict:
     streamed_s = time.perf_counter() - started
     memory = peak() - baseline
     assert layer.moment.count == n
-    return dict(kind="layer", d=d, n=n, streamed_s=streamed_s, accumulate_s=float("nan"),
-                eigh_s=float("nan"), repeats=1, memory=memory,
+    return dict(kind="layer", d=d, n=n, streamed_s=streamed_s, bare_s=float("nan"),
+                accumulate_s=float("nan"), eigh_s=float("nan"), repeats=1, memory=memory,
                 relative_gap=layer.result.relative_gap, bound_error=float("nan"))
 
 
@@ -257,13 +260,13 @@ def main(argv=None) -> int:
           f"interleaved runs of each arm (1 when a pair takes over {LONG_PAIR_S:.0f} s), "
           "layer rows: one run.")
     print()
-    header = ["what", "d", "n", "streamed", "accumulate", "eigh", "ratio", "us/sample",
+    header = ["what", "d", "n", "streamed", "bare", "accumulate", "eigh", "ratio", "us/sample",
               "peak above baseline", "allowed", "rel. gap", "verdict"]
     table, failures = [], 0
     for row in rows:
         d, n = row["d"], row["n"]
         moment_row = row["kind"] == "moment"
-        ratio = row["streamed_s"] / (row["accumulate_s"] + row["eigh_s"]) if moment_row else None
+        ratio = row["streamed_s"] / row["bare_s"] if moment_row else None
         allowed = 3 * 8 * d * d + 2 * 8 * BATCH * d
         # Layer rows: the target is to complete; their memory includes the model's own
         # activations (float32 output, ReLU, the input batch) next to the hook's copy.
@@ -272,6 +275,7 @@ def main(argv=None) -> int:
         table.append([
             "moment" if moment_row else "layer, DataLoader", d, f"{n:,}",
             seconds(row["streamed_s"]),
+            seconds(row["bare_s"]) if moment_row else "-",
             seconds(row["accumulate_s"]) if moment_row else "-",
             seconds(row["eigh_s"]) if moment_row else "-",
             f"{ratio:.3f}" if moment_row else "-", f"{row['streamed_s'] / n * 1e6:.3g}",
@@ -280,7 +284,9 @@ def main(argv=None) -> int:
             ("PASS" if ok else "FAIL") if moment_row else "done"])
     print(markdown_table(header, table))
     print()
-    print(f"ratio = streamed / (accumulate + eigh), target <= {RATIO_TARGET}; allowed = "
+    print(f"ratio = streamed / bare, each the fastest of its runs (a bare run is its "
+          f"accumulation and its eigh; the accumulate and eigh columns are the fastest of "
+          f"each part alone), target <= {RATIO_TARGET}; allowed = "
           f"3 * 8 d^2 + two float64 batches of {BATCH} rows. us/sample: streamed time per "
           "sample, flat along n when the time grows linearly in n. Layer rows: the whole "
           "descramble_layer pass (forward included), no baseline; their memory includes the "

@@ -57,37 +57,56 @@ def _block_rows(d: int) -> int:
     return d if d <= _SMALL else int(min(512, max(32, d // 16)))
 
 
+def _halfcomplex_scales(d: int) -> np.ndarray:
+    """Column ``j`` of ``T`` (``fourier_basis(d)``) is ``irfft`` of a spectrum whose
+    half-complex entry ``j`` (``Re y_0, Re y_1, Im y_1, Re y_2, ...``) is this scale.
+
+    The half-complex layout is the column order of ``T`` itself: constant, ``cos k`` and
+    ``sin k`` pairs, then the Nyquist mode for even ``d``; ``sin k`` takes a minus sign.
+    """
+    scales = np.full(d, math.sqrt(d / 2))
+    scales[0] = math.sqrt(d)
+    scales[2::2] *= -1.0
+    if d % 2 == 0 and d > 1:
+        scales[d - 1] = math.sqrt(d)
+    return scales
+
+
 def fourier_synthesis_rows(coefficients: np.ndarray) -> np.ndarray:
     """Row ``i`` of the result is ``T @ coefficients[i]``, ``T = fourier_basis(d)``.
 
     ``coefficients`` has shape ``(b, d)``, in the column order of
     :func:`~descramble_lib.fourier_basis` (constant, then ``cos k``, ``sin k`` pairs, then
-    the Nyquist mode for even ``d``).
+    the Nyquist mode for even ``d``). One real inverse FFT per row: the complex
+    spectrum is filled through its float view (``Re, Im`` interleaved), without
+    complex temporaries.
     """
     b, d = coefficients.shape
-    spectrum = np.zeros((b, d // 2 + 1), dtype=complex)
-    spectrum[:, 0] = math.sqrt(d) * coefficients[:, 0]
-    pairs = (d - 1) // 2
-    if pairs:
-        spectrum[:, 1:pairs + 1] = math.sqrt(d / 2) * (
-            coefficients[:, 1:2 * pairs:2] - 1j * coefficients[:, 2:2 * pairs + 1:2])
-    if d % 2 == 0 and d > 1:
-        spectrum[:, d // 2] = math.sqrt(d) * coefficients[:, d - 1]
+    spectrum = np.empty((b, d // 2 + 1), dtype=complex)
+    interleaved = spectrum.view(float)            # (b, d + 2): Re y_0, Im y_0, Re y_1, ...
+    scales = _halfcomplex_scales(d)
+    np.multiply(coefficients[:, :1], scales[0], out=interleaved[:, :1])
+    np.multiply(coefficients[:, 1:], scales[1:], out=interleaved[:, 2:d + 1])
+    interleaved[:, 1] = 0.0                       # Im y_0
+    interleaved[:, d + 1:] = 0.0                  # Im y_{d/2} for even d
     return np.fft.irfft(spectrum, n=d, axis=1)
 
 
-def fourier_analysis_rows(values: np.ndarray) -> np.ndarray:
-    """Row ``i`` of the result is ``T^T @ values[i]``: the inverse of the synthesis."""
+def fourier_analysis_rows(values: np.ndarray, weights: np.ndarray | None = None
+                          ) -> np.ndarray:
+    """Row ``i`` of the result is ``T^T @ values[i]``: the inverse of the synthesis.
+
+    With ``weights`` (shape ``(d,)``), column ``j`` of the result is multiplied by
+    ``weights[j]`` in the same pass.
+    """
     b, d = values.shape
-    spectrum = np.fft.rfft(values, axis=1)
+    interleaved = np.fft.rfft(values, axis=1).view(float)    # (b, d + 2 or d + 1)
+    factors = 1.0 / _halfcomplex_scales(d)
+    if weights is not None:
+        factors *= weights
     coefficients = np.empty((b, d))
-    coefficients[:, 0] = spectrum[:, 0].real / math.sqrt(d)
-    pairs = (d - 1) // 2
-    if pairs:
-        coefficients[:, 1:2 * pairs:2] = math.sqrt(2 / d) * spectrum[:, 1:pairs + 1].real
-        coefficients[:, 2:2 * pairs + 1:2] = -math.sqrt(2 / d) * spectrum[:, 1:pairs + 1].imag
-    if d % 2 == 0 and d > 1:
-        coefficients[:, d - 1] = spectrum[:, d // 2].real / math.sqrt(d)
+    np.multiply(interleaved[:, :1], factors[0], out=coefficients[:, :1])
+    np.multiply(interleaved[:, 2:d + 1], factors[1:], out=coefficients[:, 1:])
     return coefficients
 
 
@@ -145,10 +164,8 @@ def eigh_in_place(buffer: np.ndarray, scale: float) -> tuple[np.ndarray, np.ndar
     if d <= _SMALL:
         # Small d: LAPACK's dsyevd on a scaled copy is faster, and its extra d^2 arrays
         # (the copy and 2 d^2 of workspace) are at most a few MiB.
-        energies, Z = scipy.linalg.eigh(np.multiply(buffer, 1.0 / scale, order="F"),
-                                        lower=True, overwrite_a=True, check_finite=False,
-                                        driver="evd")
-        return energies, np.ascontiguousarray(Z)
+        return scipy.linalg.eigh(np.multiply(buffer, 1.0 / scale, order="F"), lower=True,
+                                 overwrite_a=True, check_finite=False, driver="evd")
     rescale = not (1 / _SAFE_SCALE <= scale <= _SAFE_SCALE)
     if rescale:
         buffer *= 1.0 / scale               # a power of two: exact
@@ -248,7 +265,7 @@ def closed_form_from_lower_triangle(lower: np.ndarray, *, label: str = "closed f
     root_omega = np.sqrt(omega)
     for start in range(0, d, step):
         stop = min(start + step, d)
-        G[start:stop] = fourier_analysis_rows(P_transposed[start:stop]) * root_omega
+        G[start:stop] = fourier_analysis_rows(P_transposed[start:stop], root_omega)
     normalised_loss = _blocked_trace(lower, G, moment_scale)
     del G
     normalised_bound = float(np.dot(omega, energies))

@@ -80,6 +80,9 @@ def test_fourier_transforms_apply_the_fourier_basis(d, rng):
     T = dl.fourier_basis(d)
     np.testing.assert_allclose(fourier_synthesis_rows(X), X @ T.T, atol=1e-13)
     np.testing.assert_allclose(fourier_analysis_rows(X), X @ T, atol=1e-13)
+    weights = rng.uniform(0.5, 2.0, d)
+    np.testing.assert_allclose(fourier_analysis_rows(X, weights), (X @ T) * weights, atol=1e-13)
+    np.testing.assert_allclose(fourier_analysis_rows(fourier_synthesis_rows(X)), X, atol=1e-13)
 
 
 @settings(max_examples=20)
@@ -197,6 +200,15 @@ def test_a_rejected_batch_leaves_the_moment_unchanged(rng):
         moment.update(np.full((2, 3), np.nan))
     np.testing.assert_array_equal(moment.moment(), before)
     assert moment.count == 4
+
+
+@pytest.mark.parametrize("rows", [3, 1500])
+def test_a_rejected_first_batch_leaves_the_width_unset(rows):
+    moment = dl.SecondMoment()
+    with pytest.raises(ValueError, match="batch 0 contains 1 non-finite"):
+        moment.update(np.where(np.arange(rows * 5).reshape(rows, 5) == 7, np.nan, 1.0))
+    assert moment.d is None and moment.count == 0
+    assert moment.update(np.ones((2, 4))).d == 4
 
 
 def test_empty_moments_and_bad_merges_are_refused():

@@ -56,7 +56,7 @@ RATIO_TARGET = 1.15
 # milliseconds, so a busy moment of the machine must not decide their ratio; at least
 # MIN_PAIRS unless one pair takes over LONG_PAIR_S.
 REPEAT_BUDGET_S = 4.0
-MAX_REPEATS = 40
+MAX_REPEATS = 80
 MIN_PAIRS = 2
 LONG_PAIR_S = 60.0
 

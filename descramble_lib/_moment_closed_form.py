@@ -28,6 +28,7 @@ raises): do not read or update the moment from another thread meanwhile.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 
@@ -72,14 +73,15 @@ def _halfcomplex_scales(d: int) -> np.ndarray:
     return scales
 
 
-def fourier_synthesis_rows(coefficients: np.ndarray) -> np.ndarray:
+def fourier_synthesis_rows(coefficients: np.ndarray, out: np.ndarray | None = None
+                           ) -> np.ndarray:
     """Row ``i`` of the result is ``T @ coefficients[i]``, ``T = fourier_basis(d)``.
 
     ``coefficients`` has shape ``(b, d)``, in the column order of
     :func:`~descramble_lib.fourier_basis` (constant, then ``cos k``, ``sin k`` pairs, then
     the Nyquist mode for even ``d``). One real inverse FFT per row: the complex
     spectrum is filled through its float view (``Re, Im`` interleaved), without
-    complex temporaries.
+    complex temporaries. ``out`` (shape ``(b, d)``, C order) receives the result.
     """
     b, d = coefficients.shape
     spectrum = np.empty((b, d // 2 + 1), dtype=complex)
@@ -89,25 +91,38 @@ def fourier_synthesis_rows(coefficients: np.ndarray) -> np.ndarray:
     np.multiply(coefficients[:, 1:], scales[1:], out=interleaved[:, 2:d + 1])
     interleaved[:, 1] = 0.0                       # Im y_0
     interleaved[:, d + 1:] = 0.0                  # Im y_{d/2} for even d
-    return np.fft.irfft(spectrum, n=d, axis=1)
+    return np.fft.irfft(spectrum, n=d, axis=1, out=out)
 
 
-def fourier_analysis_rows(values: np.ndarray, weights: np.ndarray | None = None
-                          ) -> np.ndarray:
+def fourier_analysis_rows(values: np.ndarray, weights: np.ndarray | None = None,
+                          out: np.ndarray | None = None) -> np.ndarray:
     """Row ``i`` of the result is ``T^T @ values[i]``: the inverse of the synthesis.
 
     With ``weights`` (shape ``(d,)``), column ``j`` of the result is multiplied by
-    ``weights[j]`` in the same pass.
+    ``weights[j]`` in the same pass. ``out`` (shape ``(b, d)``) receives the result.
     """
     b, d = values.shape
     interleaved = np.fft.rfft(values, axis=1).view(float)    # (b, d + 2 or d + 1)
     factors = 1.0 / _halfcomplex_scales(d)
     if weights is not None:
         factors *= weights
-    coefficients = np.empty((b, d))
+    coefficients = np.empty((b, d)) if out is None else out
     np.multiply(interleaved[:, :1], factors[0], out=coefficients[:, :1])
     np.multiply(interleaved[:, 2:d + 1], factors[1:], out=coefficients[:, 1:])
     return coefficients
+
+
+@functools.lru_cache(maxsize=8)
+def _normalised_spectrum(d: int) -> tuple[np.ndarray, float, np.ndarray]:
+    """``omega = k^4 / omega_scale`` (the smoothness operator's eigenvalues in the column
+    order of ``T``, scaled by a power of two to at most 1), ``omega_scale`` and
+    ``sqrt(omega)``; read-only, cached per ``d``."""
+    omega = fourier_wavenumbers(d).astype(float) ** 4
+    omega_scale = _power_of_two_near(float(np.max(np.abs(omega))))
+    omega = omega / omega_scale
+    root_omega = np.sqrt(omega)
+    omega.flags.writeable = root_omega.flags.writeable = False
+    return omega, omega_scale, root_omega
 
 
 def _mirror(buffer: np.ndarray, *, to_upper: bool) -> None:
@@ -251,21 +266,18 @@ def closed_form_from_lower_triangle(lower: np.ndarray, *, label: str = "closed f
             f"moment is not positive semidefinite: its smallest eigenvalue is "
             f"{energies[0] * moment_scale:.3e}, its largest {energies[-1] * moment_scale:.3e}")
     energies = np.clip(energies[::-1], 0.0, None)
-    omega = fourier_wavenumbers(d).astype(float) ** 4
-    omega_scale = _power_of_two_near(float(np.max(np.abs(omega))))
-    omega = omega / omega_scale
+    omega, omega_scale, root_omega = _normalised_spectrum(d)
     # P^T, row by row: row j of P^T is T @ U[j, ::-1] (columns of U by descending energy).
     P_transposed = np.empty((d, d))
     for start in range(0, d, step):
         stop = min(start + step, d)
-        P_transposed[start:stop] = fourier_synthesis_rows(vectors[start:stop, ::-1])
+        fourier_synthesis_rows(vectors[start:stop, ::-1], out=P_transposed[start:stop])
     del vectors
     # G = (T^T P)^T diag(sqrt(omega)), so that B = P^T A P = G G^T (omega >= 0 here).
     G = np.empty((d, d))
-    root_omega = np.sqrt(omega)
     for start in range(0, d, step):
         stop = min(start + step, d)
-        G[start:stop] = fourier_analysis_rows(P_transposed[start:stop], root_omega)
+        fourier_analysis_rows(P_transposed[start:stop], root_omega, out=G[start:stop])
     normalised_loss = _blocked_trace(lower, G, moment_scale)
     del G
     normalised_bound = float(np.dot(omega, energies))

@@ -8,7 +8,7 @@ import torch
 from hypothesis import given, settings, strategies as st
 
 import descramble_lib as dl
-from descramble_lib.deer.pseudo_inverse_verdict import _answer, _read_verdict, _write_verdict
+from descramble_lib.paper.pseudo_inverse_verdict import _answer, _read_verdict, _write_verdict
 
 seeds = st.integers(0, 2**32 - 1)
 
@@ -50,7 +50,7 @@ def test_wiener_map_matches_sampled_least_squares(seed):
     X = P @ K.T + noise * rng.standard_normal((20_000, 6))
     fitted = np.linalg.lstsq(X, P, rcond=None)[0].T
     W = dl.theory.regularised_pseudo_inverse(K, C, noise=noise)
-    assert dl.deer.operator_distance(fitted, W, inputs=X) < 0.05
+    assert dl.paper.operator_distance(fitted, W, inputs=X) < 0.05
 
 
 @given(seeds, st.floats(0.1, 10.0))
@@ -58,10 +58,10 @@ def test_operator_distance_zero_for_identical_maps_and_scale_free(seed, scale):
     """d(A, A) = 0; d(cA, cB) = d(A, B); inputs = I gives the Frobenius distance."""
     rng = np.random.default_rng(seed)
     A, B, X = rng.standard_normal((5, 7)), rng.standard_normal((5, 7)), rng.standard_normal((30, 7))
-    assert dl.deer.operator_distance(A, A) == 0 and dl.deer.operator_distance(A, A, inputs=X) == 0
-    np.testing.assert_allclose(dl.deer.operator_distance(scale * A, scale * B, inputs=X),
-                               dl.deer.operator_distance(A, B, inputs=X), rtol=1e-12)
-    np.testing.assert_allclose(dl.deer.operator_distance(A, B, inputs=np.eye(7)),
+    assert dl.paper.operator_distance(A, A) == 0 and dl.paper.operator_distance(A, A, inputs=X) == 0
+    np.testing.assert_allclose(dl.paper.operator_distance(scale * A, scale * B, inputs=X),
+                               dl.paper.operator_distance(A, B, inputs=X), rtol=1e-12)
+    np.testing.assert_allclose(dl.paper.operator_distance(A, B, inputs=np.eye(7)),
                                np.linalg.norm(A - B) / np.linalg.norm(B), rtol=1e-12)
 
 
@@ -71,18 +71,18 @@ def test_operator_distance_ignores_an_orthogonal_mixing_of_the_samples(seed):
     rng = np.random.default_rng(seed)
     A, B, X = rng.standard_normal((4, 6)), rng.standard_normal((4, 6)), rng.standard_normal((9, 6))
     Q = dl.random_orthogonal(9, rng)
-    np.testing.assert_allclose(dl.deer.operator_distance(A, B, inputs=Q @ X),
-                               dl.deer.operator_distance(A, B, inputs=X), rtol=1e-10)
+    np.testing.assert_allclose(dl.paper.operator_distance(A, B, inputs=Q @ X),
+                               dl.paper.operator_distance(A, B, inputs=X), rtol=1e-10)
 
 
 @given(seeds)
 def test_same_spectrum_map_keeps_the_singular_values(seed):
     """The null map has the reference's singular values and is reproducible from its seed."""
     R = np.random.default_rng(seed).standard_normal((6, 9))
-    null = dl.deer.same_spectrum_map(R, rng=seed)
+    null = dl.paper.same_spectrum_map(R, rng=seed)
     np.testing.assert_allclose(np.linalg.svd(null, compute_uv=False),
                                np.linalg.svd(R, compute_uv=False), rtol=1e-10)
-    np.testing.assert_array_equal(null, dl.deer.same_spectrum_map(R, rng=seed))
+    np.testing.assert_array_equal(null, dl.paper.same_spectrum_map(R, rng=seed))
 
 
 @given(seeds)
@@ -107,8 +107,8 @@ def test_filter_factors_of_a_filter_factor_inverse(seed):
     U, sigma, Vt = np.linalg.svd(K, full_matrices=False)
     phi = rng.uniform(0, 1, sigma.size)
     M = Vt.T @ np.diag(phi / sigma) @ U.T
-    np.testing.assert_allclose(dl.deer.filter_factors(M, K), np.sort(phi)[::-1], atol=1e-10)
-    assert dl.deer.resolved_modes(M, K) == int(np.sum(phi >= 0.5))
+    np.testing.assert_allclose(dl.paper.filter_factors(M, K), np.sort(phi)[::-1], atol=1e-10)
+    assert dl.paper.resolved_modes(M, K) == int(np.sum(phi >= 0.5))
 
 
 @given(seeds, st.floats(0.05, 5.0))
@@ -118,7 +118,7 @@ def test_tikhonov_map_is_the_closed_form(seed, alpha):
     second_difference = dl.deer.second_difference_operator(K.shape[1])
     for L, penalty in ((None, np.eye(K.shape[1])), (second_difference, second_difference)):
         expected = np.linalg.solve(K.T @ K + alpha**2 * penalty.T @ penalty, K.T)
-        np.testing.assert_allclose(dl.deer.tikhonov_map(K, alpha, L=L), expected, rtol=1e-7,
+        np.testing.assert_allclose(dl.paper.tikhonov_map(K, alpha, L=L), expected, rtol=1e-7,
                                    atol=1e-9 * np.abs(expected).max())
 
 
@@ -131,7 +131,7 @@ def test_picard_cutoff_equals_wiener_resolved_modes_for_a_diagonal_prior(seed):
     C = Vt.T @ np.diag(c) @ Vt
     noise = float(np.sqrt(np.median(sigma**2 * c)) * rng.uniform(0.5, 2.0))
     W = dl.theory.regularised_pseudo_inverse(K, C, noise=noise)
-    assert dl.deer.picard_cutoff(K, C, noise=noise) == dl.deer.resolved_modes(W, K)
+    assert dl.paper.picard_cutoff(K, C, noise=noise) == dl.paper.resolved_modes(W, K)
 
 
 @given(seeds)
@@ -142,7 +142,7 @@ def test_picard_cutoff_of_one_distribution(seed):
     U = np.linalg.svd(K, full_matrices=False)[0]
     noise = float(np.median(np.abs(U.T @ K @ p)))
     above = np.flatnonzero(np.abs(U.T @ K @ p) >= noise)
-    assert dl.deer.picard_cutoff(K, np.outer(p, p), noise=noise) == above[-1] + 1
+    assert dl.paper.picard_cutoff(K, np.outer(p, p), noise=noise) == above[-1] + 1
 
 
 @given(seeds)
@@ -151,8 +151,8 @@ def test_principal_readers_ignore_the_neuron_basis(seed):
     rng = np.random.default_rng(seed)
     W, X = rng.standard_normal((6, 9)), rng.standard_normal((9, 40)) * np.arange(1, 10)[:, None]
     Q = dl.random_orthogonal(6, rng)
-    readers = dl.deer.principal_readers(W, W @ X)
-    rotated = dl.deer.principal_readers(Q @ W, Q @ W @ X)
+    readers = dl.paper.principal_readers(W, W @ X)
+    rotated = dl.paper.principal_readers(Q @ W, Q @ W @ X)
     np.testing.assert_allclose(np.abs(np.sum(readers * rotated, axis=1)), 1.0, atol=1e-6)
     np.testing.assert_allclose(np.linalg.norm(readers, axis=1), 1.0, rtol=1e-12)
 
@@ -162,12 +162,12 @@ def test_best_matches_band_shares_and_their_null(seed):
     """Basis vectors match themselves; swapped neighbours leave the diagonal for the band."""
     rng = np.random.default_rng(seed)
     basis = dl.random_orthogonal(12, rng)
-    np.testing.assert_allclose(dl.deer.best_match_overlaps(basis[:, :4].T, basis), 1.0, rtol=1e-12)
-    np.testing.assert_allclose(dl.deer.band_shares(basis[:, :4].T, basis, width=0), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(dl.paper.best_match_overlaps(basis[:, :4].T, basis), 1.0, rtol=1e-12)
+    np.testing.assert_allclose(dl.paper.band_shares(basis[:, :4].T, basis, width=0), 1.0, rtol=1e-12)
     shuffled = basis[:, [1, 0, 3, 2]].T
-    np.testing.assert_allclose(dl.deer.band_shares(shuffled, basis, width=0), 0.0, atol=1e-24)
-    np.testing.assert_allclose(dl.deer.band_shares(shuffled, basis, width=1), 1.0, rtol=1e-12)
-    null = dl.deer.random_basis_matches(basis[:, :4].T, basis, n_draws=20, rng=seed)
+    np.testing.assert_allclose(dl.paper.band_shares(shuffled, basis, width=0), 0.0, atol=1e-24)
+    np.testing.assert_allclose(dl.paper.band_shares(shuffled, basis, width=1), 1.0, rtol=1e-12)
+    null = dl.paper.random_basis_matches(basis[:, :4].T, basis, n_draws=20, rng=seed)
     assert null.shape == (20,) and np.all((null >= 1 / 12 - 1e-12) & (null <= 1 + 1e-12))
 
 
@@ -177,9 +177,9 @@ def test_best_low_rank_map_is_least_squares_at_full_rank_and_beats_truncation(se
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((200, 6))
     Y = X @ rng.standard_normal((6, 5)) + 0.1 * rng.standard_normal((200, 5))
-    np.testing.assert_allclose(dl.deer.best_low_rank_map(X, Y, 6),
+    np.testing.assert_allclose(dl.paper.best_low_rank_map(X, Y, 6),
                                np.linalg.lstsq(X, Y, rcond=None)[0].T, rtol=1e-8, atol=1e-10)
-    M = dl.deer.best_low_rank_map(X, Y, 2)
+    M = dl.paper.best_low_rank_map(X, Y, 2)
     assert np.linalg.matrix_rank(M, tol=1e-8) <= 2
     U, s, Vt = np.linalg.svd(np.linalg.lstsq(X, Y, rcond=None)[0].T)
     truncated = (U[:, :2] * s[:2]) @ Vt[:2]
@@ -191,7 +191,7 @@ def test_affine_linearisation_is_exact_for_affine_outputs(seed):
     """Outputs A x + c give back the slope A and r2 = 1."""
     rng = np.random.default_rng(seed)
     X, A = rng.standard_normal((50, 4)), rng.standard_normal((3, 4))
-    slope, r2 = dl.deer.affine_linearisation(X, X @ A.T + rng.standard_normal(3))
+    slope, r2 = dl.paper.affine_linearisation(X, X @ A.T + rng.standard_normal(3))
     np.testing.assert_allclose(slope, A, rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(r2, 1.0, rtol=1e-10)
 
@@ -203,25 +203,25 @@ def test_network_jacobian_matches_autograd():
     with dl.limit_threads(1):
         expected = torch.autograd.functional.jacobian(model, torch.from_numpy(x)[None],
                                                       vectorize=True)[0, :, 0].numpy()
-    np.testing.assert_allclose(dl.deer.network_jacobian(model, x), expected, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(dl.paper.network_jacobian(model, x), expected, rtol=1e-9, atol=1e-12)
 
 
 def test_kernel_data_and_both_learners_on_a_small_problem():
     """x = K p + noise; the linear net heads for its optimum; full-rank truncation is exact."""
     with dl.limit_threads(1):
-        _small_problem_checks(dl.deer.kernel_data(600, 100, noise=0.02, rng=5))
+        _small_problem_checks(dl.paper.kernel_data(600, 100, noise=0.02, rng=5))
 
 
 def _small_problem_checks(data):
     residual = data.train_signals - data.train_distributions @ data.K.T
     np.testing.assert_allclose(residual.std(), 0.02, rtol=0.05)
-    linear = dl.deer.train_kernel_linear_net(data, n_hidden=8, steps=300, rng=0)
+    linear = dl.paper.train_kernel_linear_net(data, n_hidden=8, steps=300, rng=0)
     assert linear.loss[-1] < linear.loss[0] and linear.excess_loss >= -1e-6
     assert np.linalg.matrix_rank(linear.optimum, tol=1e-9 * np.abs(linear.optimum).max()) <= 8
-    net = dl.deer.train_kernel_deernet(data, epochs=2, rng=0)
+    net = dl.paper.train_kernel_deernet(data, epochs=2, rng=0)
     X, P = data.test_signals, data.test_distributions
-    for learner, full in ((linear, 8), (net, 80), (dl.deer.tikhonov_map(data.K, 0.05), 256)):
-        errors = dl.deer.first_layer_rank_errors(learner, X, P, np.array([1, full]))
+    for learner, full in ((linear, 8), (net, 80), (dl.paper.tikhonov_map(data.K, 0.05), 256)):
+        errors = dl.paper.first_layer_rank_errors(learner, X, P, np.array([1, full]))
         np.testing.assert_allclose(errors[-1], 1.0, rtol=1e-8)
         assert errors[0] > 0
 
@@ -229,10 +229,10 @@ def _small_problem_checks(data):
 def test_effective_rank():
     """The first rank within tolerance, or one past the last rank if none is."""
     ranks = np.arange(1, 6)
-    assert dl.deer.effective_rank(np.array([5.0, 2.0, 1.02, 1.005, 1.0]), ranks) == 4
+    assert dl.paper.effective_rank(np.array([5.0, 2.0, 1.02, 1.005, 1.0]), ranks) == 4
     errors = np.array([5.0, 2.0, 1.02, 1.005, 1.0])
-    assert dl.deer.effective_rank(errors, ranks, tolerance=0.05) == 3
-    assert dl.deer.effective_rank(np.full(5, 2.0), ranks) == 6
+    assert dl.paper.effective_rank(errors, ranks, tolerance=0.05) == 3
+    assert dl.paper.effective_rank(np.full(5, 2.0), ranks) == 6
 
 
 def _numbers(**changes):
@@ -254,33 +254,33 @@ def test_verdict_rules(changes, expected):
 def test_bad_input_raises():
     """Mismatched shapes, a zero reference, bad ranks and non-finite input raise ValueError."""
     with pytest.raises(ValueError, match="same shape"):
-        dl.deer.operator_distance(np.ones((2, 3)), np.ones((3, 2)))
+        dl.paper.operator_distance(np.ones((2, 3)), np.ones((3, 2)))
     with pytest.raises(ValueError, match="zero"):
-        dl.deer.operator_distance(np.ones((2, 3)), np.zeros((2, 3)))
+        dl.paper.operator_distance(np.ones((2, 3)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="columns"):
-        dl.deer.operator_distance(np.ones((2, 3)), np.ones((2, 3)), inputs=np.ones((4, 2)))
+        dl.paper.operator_distance(np.ones((2, 3)), np.ones((2, 3)), inputs=np.ones((4, 2)))
     with pytest.raises(ValueError, match="shape"):
-        dl.deer.filter_factors(np.ones((3, 3)), np.ones((3, 2)))
+        dl.paper.filter_factors(np.ones((3, 3)), np.ones((3, 2)))
     with pytest.raises(ValueError, match="noise"):
-        dl.deer.picard_cutoff(np.eye(3), np.eye(3), noise=0.0)
+        dl.paper.picard_cutoff(np.eye(3), np.eye(3), noise=0.0)
     with pytest.raises(ValueError, match="ranks"):
-        dl.deer.first_layer_rank_errors(np.eye(4), np.ones((5, 4)), np.ones((5, 4)), np.array([0]))
+        dl.paper.first_layer_rank_errors(np.eye(4), np.ones((5, 4)), np.ones((5, 4)), np.array([0]))
     with pytest.raises(ValueError, match="non-finite"):
         dl.paper.subspace_overlap(np.full((3, 1), np.nan), np.ones((3, 1)))
     with pytest.raises(ValueError, match="KernelData"):
-        dl.deer.train_kernel_deernet("data", rng=0)
+        dl.paper.train_kernel_deernet("data", rng=0)
 
 
 def test_verdict_cache_round_trip(tmp_path, monkeypatch):
     """A cached verdict is returned as stored; an unreadable file warns and is ignored."""
     monkeypatch.setenv("DESCRAMBLE_LIB_CACHE", str(tmp_path))
-    fields = [f.name for f in dataclasses.fields(dl.deer.PseudoInverseVerdict)]
+    fields = [f.name for f in dataclasses.fields(dl.paper.PseudoInverseVerdict)]
     numbers = {name: 0.5 for name in fields} | {"verdict": "partly", "sentence": "Partly: x."}
-    stored = dl.deer.PseudoInverseVerdict(**numbers)
-    path = dl.deer.verdict_cache_path()
+    stored = dl.paper.PseudoInverseVerdict(**numbers)
+    path = dl.paper.verdict_cache_path()
     assert path.parent == tmp_path
     _write_verdict(stored, path)
-    assert dl.deer.pseudo_inverse_verdict() == stored
+    assert dl.paper.pseudo_inverse_verdict() == stored
     path.write_text("{not json")
     with pytest.warns(UserWarning, match="unusable"):
         assert _read_verdict(path) is None

@@ -2,7 +2,9 @@
 (subspaces), the shape of components (components), the descrambling strategies (strategies), and
 the paper's own descrambler, trust-region Newton–CG in Cayley coordinates (original),
 the Fourier images and "Rel norm" as the paper's scripts compute them (original_images), and
-Figure 4 as its script computes it (original_components).
+Figure 4 as its script computes it (original_components), and whether a network trained on the
+kernel learns a regularised pseudo-inverse (chapter 15: pseudo_inverse, references and measures;
+kernel_learning, data and learners; pseudo_inverse_verdict, the experiment and its verdict).
 """
 
 from .bands import (FourierView, fourier_view, band_mask, band_relative_norm, band_norm_lower_bound, low_frequency_angle,
@@ -29,6 +31,17 @@ from .original_images import (ORIGINAL_BAND_BLOCKS, FIGURE2_CROP, FIGURE3_KERNEL
                               original_frequencies, original_fourier_image,
                               original_relative_norm, original_weights_panel,
                               original_kernel_image, original_layer_image)
+from .pseudo_inverse import (tikhonov_map, gcv_alpha, operator_distance, same_spectrum_map,
+                             filter_factors, resolved_modes, picard_cutoff,
+                             principal_readers, best_match_overlaps, band_shares,
+                             random_basis_matches)
+from .kernel_learning import (KERNEL_NOISE, KernelData, kernel_data, LinearNetFit,
+                              best_low_rank_map, train_kernel_linear_net, KernelDEERNet,
+                              train_kernel_deernet, affine_linearisation, network_jacobian,
+                              first_layer_rank_errors)
+from .pseudo_inverse_verdict import (PseudoInverseExperiment, pseudo_inverse_experiment,
+                                     effective_rank, PseudoInverseVerdict,
+                                     pseudo_inverse_verdict, verdict_cache_path)
 from .subspaces import (scaled_singular_vectors, singular_subspace, subspace_overlap,
                         nested_subspace_overlaps, kernel_resemblance)
 
@@ -57,4 +70,13 @@ __all__ = ["FourierView", "fourier_view", "band_mask", "band_relative_norm", "ba
            "original_figure_4", "original_random_bandedness",
            # the closing chapter (findings)
            "ACTIVATIONS", "principal_tail_energy", "singular_tail_energy",
-           "same_moment_preactivations", "activation_mismatch"]
+           "same_moment_preactivations", "activation_mismatch",
+           # does a network trained on the kernel learn a pseudo-inverse?
+           "tikhonov_map", "gcv_alpha", "operator_distance", "same_spectrum_map",
+           "filter_factors", "resolved_modes", "picard_cutoff",
+           "principal_readers", "best_match_overlaps", "band_shares", "random_basis_matches",
+           "KERNEL_NOISE", "KernelData", "kernel_data", "LinearNetFit", "best_low_rank_map",
+           "train_kernel_linear_net", "KernelDEERNet", "train_kernel_deernet",
+           "affine_linearisation", "network_jacobian", "first_layer_rank_errors",
+           "PseudoInverseExperiment", "pseudo_inverse_experiment", "effective_rank",
+           "PseudoInverseVerdict", "pseudo_inverse_verdict", "verdict_cache_path"]

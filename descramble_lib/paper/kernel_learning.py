@@ -6,10 +6,10 @@ a distribution of the simulator on its unit-maximum scale). This module makes su
 (:func:`kernel_data`), trains on it a two-layer linear network (:func:`train_kernel_linear_net`)
 and the DEERNet architecture (:func:`train_kernel_deernet`), and extracts the linear maps
 that are compared with the regularised pseudo-inverses of
-:mod:`~descramble_lib.deer.pseudo_inverse`: the product ``W2 W1``, the best affine fit to a
+:mod:`~descramble_lib.paper.pseudo_inverse`: the product ``W2 W1``, the best affine fit to a
 network's outputs (:func:`affine_linearisation`) and its Jacobian
 (:func:`network_jacobian`), and how many first-layer directions a network needs
-(:func:`first_layer_rank_errors`). :mod:`~descramble_lib.deer.pseudo_inverse_verdict` runs
+(:func:`first_layer_rank_errors`). :mod:`~descramble_lib.paper.pseudo_inverse_verdict` runs
 the whole experiment.
 """
 
@@ -29,8 +29,8 @@ from .._random import as_seed
 from .._threads import limit_threads
 from .._training import train_minibatches
 from .._validation import as_finite_matrix, as_finite_vector, check_positive_int, check_real
-from .network import DEERNet, TrainingHistory, layer_weights
-from .physics import dipolar_kernel, distance_grid, simulate, time_grid
+from ..deer.network import DEERNet, TrainingHistory, layer_weights
+from ..deer.physics import dipolar_kernel, distance_grid, simulate, time_grid
 
 __all__ = ["KERNEL_NOISE", "KernelData", "kernel_data", "LinearNetFit", "best_low_rank_map",
            "train_kernel_linear_net", "KernelDEERNet", "train_kernel_deernet",

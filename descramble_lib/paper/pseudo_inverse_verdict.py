@@ -1,8 +1,8 @@
 """Does DEERNet's first layer act as a pseudo-inverse? The whole experiment, and its verdict.
 
 :func:`pseudo_inverse_experiment` makes the data ``x = K p + noise``, trains the two learners
-(:mod:`~descramble_lib.deer.kernel_learning`) and builds the regularised
-pseudo-inverses (:mod:`~descramble_lib.deer.pseudo_inverse`); :func:`pseudo_inverse_verdict`
+(:mod:`~descramble_lib.paper.kernel_learning`) and builds the regularised
+pseudo-inverses (:mod:`~descramble_lib.paper.pseudo_inverse`); :func:`pseudo_inverse_verdict`
 reduces it to the numbers behind the answer, and the answer ("yes", "partly" or "no"),
 chosen by fixed rules from those numbers.
 """
@@ -33,9 +33,10 @@ from .pseudo_inverse import (best_match_overlaps, gcv_alpha, operator_distance, 
 from .kernel_learning import (KERNEL_NOISE, KernelData, KernelDEERNet, LinearNetFit,
                               affine_linearisation, first_layer_rank_errors, kernel_data,
                               network_jacobian, train_kernel_deernet, train_kernel_linear_net)
-from .network import layer_weights
-from .regularisation import second_difference_operator
-from .training import _cache_directory
+from ..deer.network import layer_weights
+from ..deer.regularisation import second_difference_operator
+from ..deer.training import _cache_directory
+from .subspaces import singular_subspace, subspace_overlap
 
 __all__ = ["PseudoInverseExperiment", "pseudo_inverse_experiment", "effective_rank",
            "PseudoInverseVerdict", "pseudo_inverse_verdict", "verdict_cache_path"]
@@ -98,7 +99,7 @@ class PseudoInverseExperiment:
         Returns
         -------
         dict of str to ndarray, shape (40,)
-            :func:`~descramble_lib.deer.first_layer_rank_errors` of ``"Wiener map"`` (in its
+            :func:`~descramble_lib.paper.first_layer_rank_errors` of ``"Wiener map"`` (in its
             own right singular directions), ``"linear network"`` and ``"DEERNet"``.
         """
         if self._rank_errors is None:
@@ -189,7 +190,7 @@ def effective_rank(errors: np.ndarray, ranks: np.ndarray, *, tolerance: float = 
 class PseudoInverseVerdict:
     """The numbers behind the answer, and the answer.
 
-    Distances are :func:`~descramble_lib.deer.operator_distance` on the centred test signals
+    Distances are :func:`~descramble_lib.paper.operator_distance` on the centred test signals
     (the relative root-mean-square difference of two maps' responses to the signals'
     fluctuations); ``k = picard_cutoff`` directions are compared in subspaces and bases.
 
@@ -290,9 +291,11 @@ def _experiment_code_digest() -> str:
     """SHA-256 of the modules that compute the verdict: an edit to them is a new cache key, so a
     development checkout never reads a verdict its current code would not give."""
     digest = hashlib.sha256()
-    for name in ("pseudo_inverse.py", "kernel_learning.py", "pseudo_inverse_verdict.py",
-                 "physics.py", "network.py"):
-        digest.update((Path(__file__).parent / name).read_bytes())
+    here = Path(__file__).parent
+    for path in (here / "pseudo_inverse.py", here / "kernel_learning.py",
+                 here / "pseudo_inverse_verdict.py", here / "subspaces.py",
+                 here.parent / "deer" / "physics.py", here.parent / "deer" / "network.py"):
+        digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
@@ -371,10 +374,6 @@ def _write_verdict(verdict: PseudoInverseVerdict, path: Path) -> None:
 
 
 def _verdict(e: PseudoInverseExperiment, n_draws: int) -> PseudoInverseVerdict:
-    # The subspace measures of Figure 3 (chapter 8), imported here: the paper part imports
-    # this package at its own import time.
-    from ..paper.subspaces import singular_subspace, subspace_overlap
-
     data, K = e.data, e.data.K
     Xc, X, P = e.centred_test_signals(), data.test_signals, data.test_distributions
     wiener, tikhonov = e.references["Wiener"], e.references["Tikhonov (GCV)"]

@@ -30,7 +30,7 @@ from .._validation import as_finite_matrix, check_positive_int, check_real
 from ..descrambling import descramble
 from ..orthogonal import random_orthogonal
 from ..problem import BrockettProblem
-from .regularisation import gcv_tikhonov, tikhonov
+from ..deer.regularisation import gcv_tikhonov, tikhonov
 
 __all__ = ["tikhonov_map", "gcv_alpha", "operator_distance", "same_spectrum_map",
            "filter_factors", "resolved_modes", "picard_cutoff",

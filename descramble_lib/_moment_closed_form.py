@@ -37,7 +37,7 @@ import scipy.linalg
 from scipy.linalg import lapack, solve_triangular
 from scipy.linalg.blas import dgemm, dsyrk
 
-from .operators import fourier_wavenumbers
+from .operators import smoothness_eigenvalues
 from .problem import _power_of_two_near
 from .result import Descrambling
 
@@ -117,7 +117,7 @@ def _normalised_spectrum(d: int) -> tuple[np.ndarray, float, np.ndarray]:
     """``omega = k^4 / omega_scale`` (the smoothness operator's eigenvalues in the column
     order of ``T``, scaled by a power of two to at most 1), ``omega_scale`` and
     ``sqrt(omega)``; read-only, cached per ``d``."""
-    omega = fourier_wavenumbers(d).astype(float) ** 4
+    omega = smoothness_eigenvalues(d)
     omega_scale = _power_of_two_near(float(np.max(np.abs(omega))))
     omega = omega / omega_scale
     root_omega = np.sqrt(omega)

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
-from ._validation import check_positive_int
+from ._validation import check_positive_int, check_real
 from .descrambling import descramble
 from .layers import find_linear_layer, layer_preactivations
 from .moments import SecondMoment
@@ -99,7 +99,7 @@ def dask_moment(array, *, split_every: int = 8, client=None,
         Compute on this client; default: the active scheduler (the last ``Client``
         created, else dask's threads).
     timeout : float, optional
-        Seconds to wait for the result (only with ``client``).
+        Seconds to wait for the result; only with ``client`` (raises otherwise).
 
     Returns
     -------
@@ -115,6 +115,11 @@ def dask_moment(array, *, split_every: int = 8, client=None,
     dask = _dask()
     array = _check_array(array)
     split_every = check_positive_int(split_every, "split_every", minimum=2)
+    if timeout is not None:
+        if client is None:
+            raise ValueError("timeout applies only with client= (the default scheduler's "
+                             "dask.compute takes no timeout)")
+        timeout = check_real(timeout, "timeout", minimum=0.0)
     # One task per chunk turns it into a moment (fused with whatever makes the chunk), then
     # a tree of merges, split_every partial moments at a time.
     moments = array.map_blocks(_chunk_moment, dtype=object,

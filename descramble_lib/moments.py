@@ -85,6 +85,7 @@ class SecondMoment:
         self.n_batches = 0
         self._outer: np.ndarray | None = None
         self._sum: np.ndarray | None = None
+        self._centred = False
         if d is not None:
             self._allocate(check_positive_int(d, "d"))
 
@@ -115,10 +116,15 @@ class SecondMoment:
         ------
         ValueError
             The batch is complex, not numeric, not at least 2-D, or contains NaN or
-            inf (named by its index, :attr:`n_batches`); its width differs from ``d``;
-            its squares overflow float64.
+            inf (named by its index, :attr:`n_batches`); its width differs from ``d``
+            (in these cases the moment is unchanged); the moment is centred; its squares
+            overflow float64 (then the moment is reset to empty, as the overflowed sums
+            cannot be taken back: the earlier batches must be added again, rescaled).
         """
         index = self.n_batches
+        if self._centred:
+            raise ValueError("a centred moment (from .centred()) takes no more samples: "
+                             "update the uncentred moment, then centre it")
         array = _as_batch(batch, index)
         rows, width = array.shape
         if self.d is not None and width != self.d:
@@ -161,10 +167,16 @@ class SecondMoment:
         Raises
         ------
         ValueError
-            ``other`` is not a :class:`SecondMoment`, or the two have different ``d``.
+            ``other`` is not a :class:`SecondMoment`; the two have different ``d``; one
+            of two non-empty moments is centred (:meth:`centred`); the sum overflows
+            float64. Neither moment is changed.
         """
         if not isinstance(other, SecondMoment):
             raise ValueError(f"can only merge another SecondMoment, got {type(other).__name__}")
+        if (self._centred or other._centred) and self.count and other.count:
+            raise ValueError("cannot merge a centred moment: the sum of centred shards is "
+                             "their within-shard scatter, not the centred moment of the "
+                             "union; merge the uncentred moments, then call .centred()")
         if other.d is None:
             self.n_batches += other.n_batches
             return self
@@ -173,8 +185,15 @@ class SecondMoment:
         elif other.d != self.d:
             raise ValueError(f"cannot merge moments of different widths: d = {self.d} and "
                              f"d = {other.d}")
+        with np.errstate(over="ignore"):
+            diagonal = np.diagonal(self._outer) + np.diagonal(other._outer)
+        if not np.all(np.isfinite(diagonal)):
+            # |M_ij| <= (M_ii + M_jj) / 2: a finite diagonal keeps every entry finite.
+            raise ValueError("merging these moments overflows float64 (their diagonal sums "
+                             "are not finite); both are unchanged, rescale the data")
         self._outer += other._outer
         self._sum += other._sum
+        self._centred = self._centred or other._centred
         self.count += other.count
         self.n_batches += other.n_batches
         return self
@@ -183,6 +202,12 @@ class SecondMoment:
         if not isinstance(other, SecondMoment):
             return NotImplemented
         return self.copy().merge(other)
+
+    def __radd__(self, other) -> "SecondMoment":
+        """``0 + moment``, so that ``sum(moments)`` works; any other left operand is refused."""
+        if isinstance(other, int) and not isinstance(other, bool) and other == 0:
+            return self.copy()
+        return NotImplemented
 
     def __iadd__(self, other: "SecondMoment") -> "SecondMoment":
         if not isinstance(other, SecondMoment):
@@ -195,7 +220,7 @@ class SecondMoment:
         if self.d is not None:
             new._outer[...] = self._outer
             new._sum[...] = self._sum
-        new.count, new.n_batches = self.count, self.n_batches
+        new.count, new.n_batches, new._centred = self.count, self.n_batches, self._centred
         return new
 
     # ------------------------------------------------------------------ results
@@ -232,14 +257,22 @@ class SecondMoment:
         """The moment of the centred samples ``x_i - mu``: ``M - n mu mu^T``, zero sum.
 
         ``descramble(moment.centred())`` descrambles centred preactivations. The result
-        must not be merged with moments of uncentred data.
+        is marked centred (:attr:`is_centred`): it takes no more samples and merges with
+        no other non-empty moment, as centring does not commute with either; centre
+        after the last update or merge.
         """
         self._check_not_empty()
         new = self.copy()
         # Rank-one downdate of the lower triangle, in place (BLAS dsyr).
         new._outer = dsyr(-1.0 / self.count, self._sum, lower=1, a=new._outer, overwrite_a=1)
         new._sum[...] = 0.0
+        new._centred = True
         return new
+
+    @property
+    def is_centred(self) -> bool:
+        """True for a moment made by :meth:`centred` (its samples sum to zero)."""
+        return self._centred
 
     def lower_triangle(self) -> np.ndarray:
         """The accumulation buffer itself (Fortran order, lower triangle valid): no copy.
@@ -263,4 +296,6 @@ class SecondMoment:
         return BrockettProblem.from_moment(self.moment(centred), A)
 
     def __repr__(self) -> str:
-        return f"SecondMoment(d={self.d}, count={self.count}, n_batches={self.n_batches})"
+        centred = ", centred" if self._centred else ""
+        return (f"SecondMoment(d={self.d}, count={self.count}, "
+                f"n_batches={self.n_batches}{centred})")

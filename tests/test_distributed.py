@@ -105,3 +105,7 @@ def test_bad_arrays_are_refused(client):
         dl.distributed.descramble_dask(X, loss=dl.smoothness_loss(2))
     with pytest.raises(ValueError, match="split_every"):
         dl.distributed.dask_moment(X, split_every=1)
+    with pytest.raises(ValueError, match="timeout applies only with client"):
+        dl.distributed.dask_moment(X, timeout=10)
+    with pytest.raises(ValueError, match="timeout"):
+        dl.distributed.dask_moment(X, client=client, timeout=-1.0)

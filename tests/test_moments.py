@@ -211,6 +211,49 @@ def test_a_rejected_first_batch_leaves_the_width_unset(rows):
     assert moment.update(np.ones((2, 4))).d == 4
 
 
+def test_a_centred_moment_takes_no_samples_and_no_merges(rng):
+    """Centring does not commute with adding samples or shards: both are refused, and a
+    merge of two centred shards would otherwise give their within-shard scatter."""
+    a = dl.SecondMoment().update(rng.standard_normal((30, 4)) + 5.0)
+    b = dl.SecondMoment().update(rng.standard_normal((20, 4)) - 5.0)
+    centred = a.centred()
+    assert centred.is_centred and not a.is_centred and "centred" in repr(centred)
+    with pytest.raises(ValueError, match="centred moment .* takes no more samples"):
+        centred.update(np.ones((2, 4)))
+    for left, right in ((centred, b), (b, centred), (centred, b.centred())):
+        before = left.moment()
+        with pytest.raises(ValueError, match="cannot merge a centred moment"):
+            left.merge(right)
+        np.testing.assert_array_equal(left.moment(), before)
+    # The right order: merge, then centre.
+    X = np.vstack([rng.standard_normal((30, 4)) + 5.0, rng.standard_normal((20, 4)) - 5.0])
+    pooled = (dl.SecondMoment().update(X[:30]) + dl.SecondMoment().update(X[30:])).centred()
+    Xc = X - X.mean(axis=0)
+    np.testing.assert_allclose(pooled.moment(), Xc.T @ Xc, rtol=1e-12, atol=1e-10)
+    # An empty moment merges with anything, and the copy keeps the mark.
+    assert dl.SecondMoment(4).merge(centred).is_centred and centred.copy().is_centred
+
+
+def test_a_merge_that_overflows_changes_neither_moment():
+    big = dl.SecondMoment().update(np.full((1, 2), 1e154))
+    other = big.copy()
+    with pytest.raises(ValueError, match="overflows float64"):
+        for _ in range(4):
+            big.merge(other)
+    assert np.all(np.isfinite(big.moment())) and big.count == 2 ** (big.n_batches - 1)
+    np.testing.assert_array_equal(other.moment(), np.full((2, 2), 1e308))
+
+
+def test_sum_of_moments_is_their_merge(rng):
+    parts = [dl.SecondMoment().update(rng.standard_normal((n, 3))) for n in (4, 5, 6)]
+    total = sum(parts)
+    np.testing.assert_allclose(total.moment(), parts[0].copy().merge(parts[1]).merge(parts[2]).moment(),
+                               rtol=1e-14)
+    assert total.count == 15 and parts[0].count == 4
+    with pytest.raises(TypeError):
+        1 + parts[0]
+
+
 def test_empty_moments_and_bad_merges_are_refused():
     with pytest.raises(ValueError, match="empty"):
         dl.descramble(dl.SecondMoment(3))

@@ -55,6 +55,9 @@ __all__ = ["skew_from_coordinates", "coordinates_from_skew", "cayley_from_coordi
 STARTS = ("zero", "eigenbasis")
 #: Hessian-vector products of :func:`trust_region_descent`.
 HESSIANS = ("differences", "exact")
+# Cayley coordinates beyond which (I + Q)^{-1} is dominated by rounding and the gradient
+# in q vanishes whatever P is: 1/sqrt(eps).
+_SATURATED = 1.0 / np.sqrt(np.finfo(float).eps)
 
 
 def _lower(d: int) -> tuple[np.ndarray, np.ndarray]:
@@ -398,7 +401,11 @@ def trust_region_descent(problem: BrockettProblem, *, start: str | ArrayLike = "
         ``method="original"``; ``P``, ``loss``, ``bound`` and ``history`` in the
         caller's units, ``relative_gap`` certified by the bound (valid while ``P`` is
         orthogonal: the message reports ``max|P^T P - I|``). ``converged`` is True
-        only when the gradient tolerance was met with a finite result.
+        only when the gradient tolerance was met with a finite, orthogonal result whose
+        coordinates are not saturated (``||q|| <= 1/sqrt(eps)``; a start without a
+        Cayley pre-image, such as strategy (b) when ``det T = -1``, has ``||q||`` of
+        order ``1/eps`` and stops at once, as the original does, with
+        ``converged=False``).
 
     Raises
     ------
@@ -473,6 +480,14 @@ def trust_region_descent(problem: BrockettProblem, *, start: str | ArrayLike = "
     if drift > 1e-8:
         converged = False
         message += " (P is not orthogonal: the gap is not certified)"
+    q_norm = float(np.linalg.norm(q))
+    if q_norm > _SATURATED:
+        # The Cayley map's derivative falls as 1/||q||^2: beyond 1/sqrt(eps) the gradient in
+        # q is below rounding at any P, so meeting the tolerance says nothing about P.
+        converged = False
+        message += (f" (the Cayley coordinates are saturated, ||q|| = {q_norm:.1e} > "
+                    f"{_SATURATED:.1e}: their gradient vanishes at any P, so the stop does "
+                    "not make P stationary)")
     caller_history = np.array([problem.to_caller_units(value * to_normalised)
                                for value in history])
     return _result(problem, P, caller_history, "original", converged, message, started)

@@ -82,6 +82,20 @@ def test_eigenbasis_start_is_T_exactly_when_the_preimage_exists(d):
         assert np.max(np.abs(start.q)) > 1e10
 
 
+def test_a_start_without_preimage_stops_at_once_but_is_not_converged():
+    """det T = -1: strategy (b)'s coordinates are of order 1/eps, their gradient is below
+    rounding, the run stops at its start, and the result says that this proves nothing;
+    an ordinary run from q = 0 still converges."""
+    S = _data(0, 12)                 # T of the first-derivative operator at d = 12: det -1
+    start = eigenbasis_start(original_problem(S, "first"))
+    assert start.det_T < 0 and np.linalg.norm(start.q) > 1e10
+    stuck = original_descramble(S, "b", operator="first")
+    assert stuck.n_iter == 0 and not stuck.converged
+    assert "saturated" in stuck.message and stuck.relative_gap > 1e-3
+    ordinary = original_descramble(S, "a", operator="first")
+    assert ordinary.converged and "saturated" not in ordinary.message
+
+
 # ---------------------------------------------------------------- the gradient
 
 @settings(max_examples=20)

@@ -1,5 +1,7 @@
 """Tests of best-of-N timing and the BLAS thread limit."""
 
+import time
+
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
@@ -29,7 +31,17 @@ def test_best_time_with_threads_restores_the_limits():
     assert [info["num_threads"] for info in threadpool_info()] == before
 
 
-@pytest.mark.parametrize("kwargs", [dict(repeats=0), dict(repeats=2.5), dict(threads=0)])
+def test_cpu_clock_does_not_count_sleeping():
+    """A call that sleeps takes wall time but almost no CPU time; both clocks see work."""
+    nap = lambda: time.sleep(0.05)  # noqa: E731
+    assert dl.utils.best_time(nap, repeats=2).best_s >= 0.05
+    assert dl.utils.best_time(nap, repeats=2, clock="cpu").best_s < 0.025
+    work = lambda: float(np.sum(np.sqrt(np.arange(2_000_000.0))))  # noqa: E731
+    assert dl.utils.best_time(work, repeats=2, clock="cpu").best_s > 0
+
+
+@pytest.mark.parametrize("kwargs", [dict(repeats=0), dict(repeats=2.5), dict(threads=0),
+                                    dict(clock="gpu")])
 def test_best_time_checks_its_options(kwargs):
     """Non-positive or non-integer repeats and threads raise ValueError."""
     with pytest.raises(ValueError):

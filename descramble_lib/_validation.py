@@ -15,7 +15,10 @@ import numpy as np
 def _as_real_array(value, name: str) -> np.ndarray:
     """``value`` as a float64 array: torch tensors are detached, complex input is refused."""
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # a torch tensor, grad or not
-        value = value.detach().cpu().numpy()
+        value = value.detach().cpu()
+        if str(value.dtype) == "torch.bfloat16":     # numpy has no bfloat16: widen, exactly
+            value = value.float()
+        value = value.numpy()
     array = np.asarray(value)
     if np.iscomplexobj(array):
         raise ValueError(f"{name} must be real, got a complex array (dtype {array.dtype}); "

@@ -73,7 +73,10 @@ def descramble(S: ArrayLike | BrockettProblem | SecondMoment, A: ArrayLike | Non
         ``M = S S^T`` with :meth:`~descramble_lib.BrockettProblem.from_moment`), or a
         :class:`~descramble_lib.SecondMoment` accumulated batch by batch. With a
         moment, the default ``A`` and ``method="eig"``, the closed form runs in three
-        ``d x d`` arrays, the moment's own buffer included
+        ``d x d`` arrays for ``d > 512``, the moment's own buffer included (below,
+        LAPACK's ``dsyevd`` works on a copy, a few MiB): the buffer serves as workspace
+        during the call and is restored bit for bit, so do not read or update the
+        moment from another thread meanwhile
         (:mod:`~descramble_lib._moment_closed_form`); otherwise the moment becomes a
         :class:`~descramble_lib.BrockettProblem`.
     A : array_like, shape (d, d), optional

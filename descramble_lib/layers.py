@@ -171,6 +171,23 @@ def _as_input_tensor(inputs, like: torch.Tensor, what: str = "inputs") -> torch.
     return tensor.to(device=like.device)
 
 
+def _array_inputs(inputs) -> np.ndarray | torch.Tensor:
+    """One array of inputs, its type and shape checked without a copy (a memory map stays on
+    disk): the rows are cast and checked for NaN one batch at a time."""
+    if isinstance(inputs, torch.Tensor):
+        data = inputs.detach()
+    else:
+        data = np.asarray(inputs)
+        if not np.issubdtype(data.dtype, np.number):
+            raise ValueError(f"inputs must be numeric, got dtype {data.dtype}")
+    if data.ndim < 2:
+        raise ValueError(f"inputs must have a batch axis and at least one feature axis, "
+                         f"got shape {tuple(data.shape)}")
+    if data.shape[0] == 0:
+        raise ValueError("inputs is empty (no rows)")
+    return data
+
+
 def _is_batch_stream(inputs) -> bool:
     """A data loader, generator or list of batches, as opposed to one array of inputs."""
     if isinstance(inputs, (np.ndarray, torch.Tensor)):
@@ -258,8 +275,8 @@ def _stream_preactivations(model: nn.Module, name: str, module: nn.Linear, batch
                        delay=2.0 if progress is None else 0.0,
                        disable=None if progress is None else not progress, leave=False)
             for index, batch in enumerate(bar):
-                if what == "rows":  # a slice of inputs that were checked as a whole
-                    tensor, where = batch.to(device=module.weight.device), "inputs of"
+                if what == "rows":  # a slice of one array of inputs, cast and checked here
+                    tensor, where = _as_input_tensor(batch, module.weight), "inputs of"
                 else:
                     tensor = _as_input_tensor(_batch_inputs(batch, index), module.weight,
                                               f"batch {index} of the inputs")
@@ -301,11 +318,11 @@ def _input_batches(module: nn.Linear, inputs, batch_size: int | None, default: i
         except TypeError:
             total = None
         return inputs, total, "batch"
-    tensor = _as_input_tensor(inputs, module.weight)
-    n = tensor.shape[0]
+    data = _array_inputs(inputs)
+    n = data.shape[0]
     size = default if batch_size is None else check_positive_int(batch_size, "batch_size")
     size = n if size is None else size
-    return (tensor[start:start + size] for start in range(0, n, size)), -(-n // size), "rows"
+    return (data[start:start + size] for start in range(0, n, size)), -(-n // size), "rows"
 
 
 def layer_preactivations(model: nn.Module, layer: nn.Linear | str,
@@ -376,7 +393,9 @@ def descramble_layer(model: nn.Module, layer: nn.Linear | str,
     inputs : array_like, torch.Tensor, DataLoader or iterable of batches
         Inputs of ``model``, batch axis first: one array, or a
         ``torch.utils.data.DataLoader`` (or any iterable, e.g. a generator or a list of
-        tensors) whose batches are the inputs or ``(inputs, targets, ...)`` tuples.
+        tensors) whose batches are the inputs or ``(inputs, targets, ...)`` tuples. One
+        array (a ``numpy.memmap`` too) is sliced into ``batch_size`` rows, each cast to
+        the layer's dtype and checked when it is run: no full-size copy is made.
     keep_preactivations : bool
         Keep all of ``S`` (``d x n`` float64) on the result as ``.S`` and descramble it
         in memory exactly as ``descramble(S)``. Default False: ``S`` is streamed into

@@ -321,3 +321,25 @@ def test_batch_size_is_for_arrays_only(rng):
     with pytest.raises(ValueError, match="keep_preactivations"):
         dl.descramble_layer(wide_model(), "0", rng.standard_normal((4, 32)),
                             keep_preactivations="yes")
+
+
+def test_one_array_is_cast_and_checked_batch_by_batch(tmp_path):
+    """A float64 array for a float32 layer is sliced first and cast per batch: NaN in the
+    last rows is found when their batch runs, after the earlier batches went through the
+    model, and a float64 memory map gives the same descrambling as the array in memory."""
+    model = small_mlp(dtype=torch.float32)
+    calls = []
+    model[0].register_forward_hook(lambda _m, args, _out: calls.append(args[0].dtype))
+    X = np.random.default_rng(0).standard_normal((100, 5))
+    X[95, 2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        dl.descramble_layer(model, "0", X, batch_size=10, progress=False)
+    assert calls == [torch.float32] * 9
+    X[95, 2] = 0.0
+    path = tmp_path / "inputs.dat"
+    mapped = np.memmap(path, dtype=float, mode="w+", shape=X.shape)
+    mapped[:] = X
+    from_map = dl.descramble_layer(model, "0", mapped, batch_size=30, progress=False)
+    in_memory = dl.descramble_layer(model, "0", X, batch_size=30, progress=False)
+    np.testing.assert_array_equal(from_map.P, in_memory.P)
+    assert from_map.moment.count == 100

@@ -244,6 +244,13 @@ def test_a_merge_that_overflows_changes_neither_moment():
     np.testing.assert_array_equal(other.moment(), np.full((2, 2), 1e308))
 
 
+def test_bfloat16_tensors_are_widened_exactly(rng):
+    batch = torch.from_numpy(rng.standard_normal((50, 6))).to(torch.bfloat16)
+    widened = batch.float().double().numpy()
+    moment = dl.SecondMoment().update(batch)
+    np.testing.assert_allclose(moment.moment(), widened.T @ widened, rtol=1e-13)
+
+
 def test_sum_of_moments_is_their_merge(rng):
     parts = [dl.SecondMoment().update(rng.standard_normal((n, 3))) for n in (4, 5, 6)]
     total = sum(parts)

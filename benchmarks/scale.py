@@ -13,10 +13,11 @@ The ratio streamed / baseline is the cost of everything the library adds (valida
 the mean, the eigenvectors turned into ``P`` and the certificate). Both arms are timed
 whole, and each keeps its fastest run. Target: <= 1.15.
 
-Peak memory: each size runs in a fresh process; its peak resident set (``VmHWM``, reset
-through ``/proc/self/clear_refs`` just before the streamed run) minus the resident set at
-that moment, after the batches were made. Target: at most ``3 * 8 d^2`` bytes plus two
-batches (``2 * 8 * BATCH * d``). Linux only.
+Peak memory: each size runs in a fresh process; ``dl.utils.PeakMemory`` around the first
+streamed run, i.e. its peak resident set (``VmHWM``, reset through
+``/proc/self/clear_refs``) minus the resident set at its start, after the batches were
+made. Target: at most ``3 * 8 d^2`` bytes plus two batches (``2 * 8 * BATCH * d``).
+Linux only (elsewhere the peak would be sampled, and could miss a short spike).
 
 The batches cycle through two pre-made Gaussian blocks with unequal column scales, so
 that making data costs nothing in either arm. ``--layers`` (default on) adds whole
@@ -66,23 +67,6 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def memory_kib() -> dict[str, int]:
-    with open("/proc/self/status") as status:
-        return {line.split(":")[0]: int(line.split()[1]) for line in status
-                if line.startswith(("VmRSS", "VmHWM"))}
-
-
-def reset_peak() -> int:
-    """Reset the peak resident set to the current one; return the current one (bytes)."""
-    with open("/proc/self/clear_refs", "w") as handle:
-        handle.write("5")
-    return memory_kib()["VmRSS"] * 1024
-
-
-def peak() -> int:
-    return memory_kib()["VmHWM"] * 1024
-
-
 def batches(pool, n: int):
     """``n`` rows as batches of at most BATCH rows, cycling through the pool."""
     for index, start in enumerate(range(0, n, BATCH)):
@@ -121,11 +105,11 @@ def run_moment(d: int, n: int) -> dict:
     dl.descramble(warm)
     np.linalg.eigh(warm.moment())
 
-    baseline = reset_peak()
-    started = time.perf_counter()
-    result = streamed()
-    times = [time.perf_counter() - started]
-    memory = peak() - baseline
+    with dl.utils.PeakMemory() as peak:
+        started = time.perf_counter()
+        result = streamed()
+        times = [time.perf_counter() - started]
+    memory = peak.bytes
     accumulations, eighs, bares = [], [], []
     spent = times[0]
     while True:
@@ -167,11 +151,11 @@ def run_layer(d: int, n: int) -> dict:
     inputs = torch.randn(n, LAYER_INPUTS, generator=generator)
     loader = DataLoader(TensorDataset(inputs), batch_size=BATCH)
     dl.descramble_layer(model, "0", inputs[:500], progress=False)       # warm-up
-    baseline = reset_peak()
-    started = time.perf_counter()
-    layer = dl.descramble_layer(model, "0", loader, progress=False)
-    streamed_s = time.perf_counter() - started
-    memory = peak() - baseline
+    with dl.utils.PeakMemory() as peak:
+        started = time.perf_counter()
+        layer = dl.descramble_layer(model, "0", loader, progress=False)
+        streamed_s = time.perf_counter() - started
+    memory = peak.bytes
     assert layer.moment.count == n
     return dict(kind="layer", d=d, n=n, streamed_s=streamed_s, bare_s=float("nan"),
                 accumulate_s=float("nan"), eigh_s=float("nan"), repeats=1, memory=memory,

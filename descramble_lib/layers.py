@@ -425,7 +425,9 @@ def descramble_layer(model: nn.Module, layer: nn.Linear | str,
     ValueError
         As :func:`layer_preactivations` and :func:`~descramble_lib.descramble`; an empty
         loader; a batch with NaN or inf (inputs or preactivations, named by its index);
-        ``batch_size`` with a loader; CUDA asked for but not available.
+        ``batch_size`` with a loader; CUDA asked for but not available. An error in
+        the pass carries the moment of the batches before the failing one as
+        ``error.moment`` (a :class:`~descramble_lib.SecondMoment`), when there are any.
 
     Notes
     -----
@@ -455,8 +457,16 @@ def descramble_layer(model: nn.Module, layer: nn.Linear | str,
         if gather:
             pieces.append(S_b)
 
-    _stream_preactivations(model, name, module, batches, consume, device=device,
-                           progress=progress, total=total, what=what)
+    try:
+        _stream_preactivations(model, name, module, batches, consume, device=device,
+                               progress=progress, total=total, what=what)
+    except ValueError as error:
+        if moment.count:
+            # A bad batch late in a long pass need not cost the batches before it.
+            error.moment = moment
+            error.add_note(f"the moment of the {moment.n_batches} batches before it "
+                           f"({moment.count} samples) is on this error as .moment")
+        raise
     W = module.weight.detach().to(torch.float64).cpu().numpy().copy()
     b = None if module.bias is None else module.bias.detach().to(torch.float64).cpu().numpy().copy()
     S = torch.cat(pieces).T.numpy() if gather else None

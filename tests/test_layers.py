@@ -306,6 +306,23 @@ def test_bad_loaders_name_the_batch(model, batches, message):
         dl.descramble_layer(model, "0" if not isinstance(model, Doubler) else "shared", batches)
 
 
+def test_a_late_bad_batch_keeps_the_moment_of_the_batches_before_it(rng):
+    """The error of batch 2 carries the moment of batches 0 and 1, equal to theirs alone;
+    an error in the first batch carries none."""
+    model = wide_model()
+    good = [rng.standard_normal((4, 32)) for _ in range(2)]
+    with pytest.raises(ValueError, match="batch 2 of the inputs") as caught:
+        dl.descramble_layer(model, "0", good + [np.full((4, 32), np.nan)], progress=False)
+    partial = caught.value.moment
+    expected = dl.descramble_layer(model, "0", good, progress=False).moment
+    assert (partial.count, partial.n_batches) == (8, 2)
+    np.testing.assert_array_equal(partial.moment(), expected.moment())
+    assert any(".moment" in note for note in caught.value.__notes__)
+    with pytest.raises(ValueError, match="batch 0") as first:
+        dl.descramble_layer(model, "0", [np.full((4, 32), np.nan)], progress=False)
+    assert not hasattr(first.value, "moment")
+
+
 def test_nonfinite_preactivations_in_a_batch_are_named():
     model = wide_model()
     with torch.no_grad():

@@ -2,7 +2,7 @@
 
 A dask array of preactivations (or of a model's inputs) chunked along samples is never
 gathered: every chunk becomes a :class:`~descramble_lib.SecondMoment` on the worker that
-holds it, partial moments are merged pairwise in a tree (``split_every`` at a time),
+holds it, partial moments are merged in a tree (``split_every`` at a time),
 and only the final ``d x d`` moment reaches the client, which descrambles it with
 :func:`~descramble_lib.descramble`.
 
@@ -182,9 +182,15 @@ class _Shipped:
         self.model = model
 
 
-def _block_preactivations(block: np.ndarray, shipped: _Shipped, layer: str) -> np.ndarray:
-    """The layer's preactivations on one chunk of inputs, samples along axis 0."""
-    _, S = layer_preactivations(shipped.model, layer, block)
+def _block_preactivations(block: np.ndarray, shipped: _Shipped, layer: str,
+                          block_info=None) -> np.ndarray:
+    """The layer's preactivations on one chunk of inputs, samples along axis 0; errors name
+    the chunk by its block index."""
+    index = tuple(block_info[0]["chunk-location"]) if block_info else "?"
+    try:
+        _, S = layer_preactivations(shipped.model, layer, block)
+    except ValueError as error:
+        raise ValueError(f"chunk {index} of the inputs: {error}") from None
     if S.shape[1] != block.shape[0]:
         raise ValueError(f"layer {layer!r} gives {S.shape[1]} columns for {block.shape[0]} "
                          "input rows; dask_preactivations needs one column per input row")

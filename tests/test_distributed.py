@@ -105,6 +105,12 @@ def test_bad_arrays_are_refused(client):
         dl.distributed.descramble_dask(X, loss=dl.smoothness_loss(2))
     with pytest.raises(ValueError, match="split_every"):
         dl.distributed.dask_moment(X, split_every=1)
+    model = torch.nn.Sequential(torch.nn.Linear(5, 3))
+    inputs = np.ones((40, 5))
+    inputs[25, 1] = np.nan
+    S = dl.distributed.dask_preactivations(model, "0", da.from_array(inputs, chunks=(10, 5)))
+    with pytest.raises(ValueError, match=r"chunk \(2, 0\) of the inputs: inputs contain NaN"):
+        dl.distributed.descramble_dask(S, client=client)
     with pytest.raises(ValueError, match="timeout applies only with client"):
         dl.distributed.dask_moment(X, timeout=10)
     with pytest.raises(ValueError, match="timeout"):

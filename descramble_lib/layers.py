@@ -22,13 +22,13 @@ import torch
 from torch import nn
 from tqdm import tqdm
 
-from ._validation import as_finite_matrix, check_bool, check_positive_int
+from ._validation import check_bool, check_positive_int
 from .descrambling import descramble
 from .moments import SecondMoment
 from .result import Descrambling
 
 __all__ = ["LayerDescrambling", "linear_layer_names", "find_linear_layer",
-           "layer_preactivations", "descramble_layer", "neuron_axis_spectrum"]
+           "layer_preactivations", "descramble_layer"]
 
 # Rows per forward pass for array inputs of descramble_layer when batch_size is not given.
 DEFAULT_ARRAY_BATCH = 4096
@@ -476,30 +476,3 @@ def descramble_layer(model: nn.Module, layer: nn.Linear | str,
     return LayerDescrambling(name=name, result=result, W=W, b=b, weights=P @ W,
                              bias=None if b is None else P @ b, moment=moment,
                              preactivations=S if keep else None)
-
-
-def neuron_axis_spectrum(matrix: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Share of a matrix's energy at each frequency along its first (neuron) axis.
-
-    Parameters
-    ----------
-    matrix : array_like, shape (d, m)
-        E.g. weights ``W`` or descrambled weights ``P W`` (neurons along rows).
-
-    Returns
-    -------
-    k : ndarray of int, shape (d // 2 + 1,)
-        Wavenumbers ``0 ... d // 2`` along the neuron axis.
-    share : ndarray, shape (d // 2 + 1,)
-        Fraction of ``||matrix||_F^2`` at each ``|k|`` (``k`` and ``-k`` together); sums to 1.
-        A descrambled matrix puts its energy at small ``k``; a scrambled one spreads it.
-    """
-    matrix = as_finite_matrix(matrix, "matrix")
-    d = matrix.shape[0]
-    power = np.abs(np.fft.rfft(matrix, axis=0)) ** 2
-    power[1:(d + 1) // 2] *= 2.0          # k and -k (not k = 0, nor the alternating mode)
-    energy = power.sum(axis=1)
-    total = energy.sum()
-    if total == 0:
-        raise ValueError("matrix is zero: its spectrum is undefined")
-    return np.arange(energy.size), energy / total

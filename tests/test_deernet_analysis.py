@@ -49,7 +49,7 @@ def test_band_mask_matlab_is_symmetric_shifted_by_one_bin(n, h):
 def test_relative_norm_is_the_neuron_axis_energy_outside_the_band(M):
     """Parseval: the 2-D share equals the neuron-axis spectrum's share at |k| >= half_width."""
     h = max(1, M.shape[0] // 4)
-    k, share = dl.layers.neuron_axis_spectrum(M)
+    k, share = dl.applied.neuron_axis_spectrum(M)
     np.testing.assert_allclose(dl.paper.band_relative_norm(M, half_width=h), share[k >= h].sum(),
                                rtol=1e-9, atol=1e-12)
 

@@ -40,3 +40,18 @@ def test_bad_input_raises(call, message):
     """Malformed input raises ValueError naming the problem."""
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_neuron_axis_spectrum_shares(rng):
+    """Shares sum to 1; a Fourier row pattern puts all its energy at its wavenumber."""
+    for d in (7, 8):
+        k, share = dl.applied.neuron_axis_spectrum(rng.standard_normal((d, 5)))
+        np.testing.assert_allclose(share.sum(), 1.0, rtol=1e-12)
+        assert k.tolist() == list(range(d // 2 + 1))
+        T, wavenumbers = dl.fourier_basis(d), dl.fourier_wavenumbers(d)
+        for column in range(d):
+            pattern = np.outer(T[:, column], rng.standard_normal(4))
+            _, share = dl.applied.neuron_axis_spectrum(pattern)
+            np.testing.assert_allclose(share[wavenumbers[column]], 1.0, rtol=1e-10)
+    with pytest.raises(ValueError, match="zero"):
+        dl.applied.neuron_axis_spectrum(np.zeros((4, 3)))

@@ -1,4 +1,5 @@
-"""Summaries of a weight matrix, row by row: how spread out each neuron's weights are.
+"""Summaries of a weight matrix: how spread out each neuron's weights are, row by row, and
+how smooth the matrix is along its neuron axis (:func:`neuron_axis_spectrum`).
 
 Used to compare raw, smooth-descrambled and sparse-descrambled weights. Every
 function takes ``M`` of shape ``(neurons, inputs)`` (one row per neuron).
@@ -12,7 +13,8 @@ import scipy.optimize
 
 from .._validation import as_finite_matrix
 
-__all__ = ["participation_number", "top_entry_share", "column_share", "matched_row_cosines"]
+__all__ = ["participation_number", "top_entry_share", "column_share", "matched_row_cosines",
+           "neuron_axis_spectrum"]
 
 
 def _nonzero_rows(M: np.ndarray, name: str) -> np.ndarray:
@@ -106,3 +108,30 @@ def matched_row_cosines(P: ArrayLike, Q: ArrayLike) -> np.ndarray:
     cosines = np.abs(P @ Q.T)
     rows, cols = scipy.optimize.linear_sum_assignment(-cosines)
     return np.sort(cosines[rows, cols])[::-1]
+
+
+def neuron_axis_spectrum(matrix: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
+    """Share of a matrix's energy at each frequency along its first (neuron) axis.
+
+    Parameters
+    ----------
+    matrix : array_like, shape (d, m)
+        E.g. weights ``W`` or descrambled weights ``P W`` (neurons along rows).
+
+    Returns
+    -------
+    k : ndarray of int, shape (d // 2 + 1,)
+        Wavenumbers ``0 ... d // 2`` along the neuron axis.
+    share : ndarray, shape (d // 2 + 1,)
+        Fraction of ``||matrix||_F^2`` at each ``|k|`` (``k`` and ``-k`` together); sums to 1.
+        A descrambled matrix puts its energy at small ``k``; a scrambled one spreads it.
+    """
+    matrix = as_finite_matrix(matrix, "matrix")
+    d = matrix.shape[0]
+    power = np.abs(np.fft.rfft(matrix, axis=0)) ** 2
+    power[1:(d + 1) // 2] *= 2.0          # k and -k (not k = 0, nor the alternating mode)
+    energy = power.sum(axis=1)
+    total = energy.sum()
+    if total == 0:
+        raise ValueError("matrix is zero: its spectrum is undefined")
+    return np.arange(energy.size), energy / total

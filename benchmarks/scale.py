@@ -56,6 +56,10 @@ RATIO_TARGET = 1.15
 # in all, at most MAX_REPEATS, and the best of each arm is kept: the small sizes take
 # milliseconds, so a busy moment of the machine must not decide their ratio; at least
 # MIN_PAIRS unless one pair takes over LONG_PAIR_S.
+# Moment rows whose pair takes under SHORT_PAIR_S run in SHORT_ROW_PROCESSES fresh
+# processes (see measure).
+SHORT_PAIR_S = 1.0
+SHORT_ROW_PROCESSES = 3
 REPEAT_BUDGET_S = 4.0
 MAX_REPEATS = 80
 MIN_PAIRS = 2
@@ -174,12 +178,30 @@ def child(argv) -> int:
 
 # ---------------------------------------------------------------- the report
 
-def measure(kind: str, d: int, n: int, threads: int) -> dict:
+def run_child(kind: str, d: int, n: int, threads: int) -> dict:
     out = subprocess.run([sys.executable, __file__, "--child", kind, str(d), str(n),
                           str(threads)], capture_output=True, text=True)
     if out.returncode:
         raise RuntimeError(f"{kind} d={d} n={n} failed:\n{out.stderr}")
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def measure(kind: str, d: int, n: int, threads: int) -> dict:
+    """One row: a child process, or for short moment rows the best of SHORT_ROW_PROCESSES.
+
+    Where each process lays out its arrays differs from run to run, and at the smallest
+    sizes that moves both arms by a few per cent; the fastest run of each arm over
+    several processes is the measure least disturbed by it. Memory: the largest peak.
+    """
+    first = run_child(kind, d, n, threads)
+    if kind != "moment" or first["streamed_s"] + first["bare_s"] > SHORT_PAIR_S:
+        return first
+    runs = [first] + [run_child(kind, d, n, threads) for _ in range(SHORT_ROW_PROCESSES - 1)]
+    best = dict(first, memory=max(run["memory"] for run in runs),
+                repeats=sum(run["repeats"] for run in runs), processes=len(runs))
+    for key in ("streamed_s", "bare_s", "accumulate_s", "eigh_s"):
+        best[key] = min(run[key] for run in runs)
+    return best
 
 
 def seconds(value: float) -> str:
@@ -241,8 +263,9 @@ def main(argv=None) -> int:
           f"{descramble_lib.__version__} ({library_state()}); {args.threads} BLAS/torch "
           f"thread(s); {os.cpu_count()} cores, load average {load_before[0]:.1f} at start, "
           f"{os.getloadavg()[0]:.1f} at end; moment rows: best of 2 to {MAX_REPEATS} "
-          f"interleaved runs of each arm (1 when a pair takes over {LONG_PAIR_S:.0f} s), "
-          "layer rows: one run.")
+          f"interleaved runs of each arm per process (1 when a pair takes over "
+          f"{LONG_PAIR_S:.0f} s), in {SHORT_ROW_PROCESSES} processes where a pair takes under "
+          f"{SHORT_PAIR_S:.0f} s, else in one; layer rows: one run.")
     print()
     header = ["what", "d", "n", "streamed", "bare", "accumulate", "eigh", "ratio", "us/sample",
               "peak above baseline", "allowed", "rel. gap", "verdict"]

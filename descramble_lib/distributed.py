@@ -77,6 +77,12 @@ def _check_array(array) -> Any:
     if not np.isnan(array.shape[0]) and array.shape[0] == 0:
         raise ValueError(f"array has no samples (shape {array.shape})")
     if len(array.chunks[-1]) > 1:
+        if all(len(chunks) == 1 for chunks in array.chunks[:-1]):
+            # Chunked along the last axis only: the layout of S (d, n), samples last.
+            raise ValueError(
+                f"array {array.shape} is chunked along its last axis only; samples go along "
+                "the leading axes and the d neurons along the last: for preactivations S "
+                "of shape (d, n) pass S.T (chunked along samples)")
         # Every chunk must see all d neurons for its moment to be a block of the sum.
         array = array.rechunk({array.ndim - 1: -1})
     return array
@@ -109,8 +115,9 @@ def dask_moment(array, *, split_every: int = 8, client=None,
     Raises
     ------
     ValueError
-        Not a real dask array of at least two axes; no samples; a chunk with NaN or inf
-        (named by its block index).
+        Not a real dask array of at least two axes; no samples; chunked along the last
+        axis only (the layout of ``S``, not ``S.T``); a chunk with NaN or inf (named by
+        its block index).
     """
     dask = _dask()
     array = _check_array(array)

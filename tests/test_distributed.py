@@ -105,6 +105,8 @@ def test_bad_arrays_are_refused(client):
         dl.distributed.descramble_dask(X, loss=dl.smoothness_loss(2))
     with pytest.raises(ValueError, match="split_every"):
         dl.distributed.dask_moment(X, split_every=1)
+    with pytest.raises(ValueError, match=r"last axis only.*pass S\.T"):
+        dl.distributed.dask_moment(X.T.rechunk((5, 100)))      # S as (d, n), chunked along n
     model = torch.nn.Sequential(torch.nn.Linear(5, 3))
     inputs = np.ones((40, 5))
     inputs[25, 1] = np.nan

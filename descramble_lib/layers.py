@@ -147,45 +147,36 @@ def find_linear_layer(model: nn.Module, layer: nn.Linear | str) -> tuple[str, nn
     return name, module
 
 
-def _as_input_tensor(inputs, like: torch.Tensor, what: str = "inputs") -> torch.Tensor:
-    """``inputs`` as a finite tensor on the layer's device; floats cast to the layer's dtype.
-
-    Integer inputs (e.g. token ids for an embedding) are passed on unchanged.
-    """
-    if isinstance(inputs, torch.Tensor):
-        tensor = inputs.detach()
-    else:
-        array = np.asarray(inputs)
-        if not np.issubdtype(array.dtype, np.number):
-            raise ValueError(f"{what} must be numeric, got dtype {array.dtype}")
-        tensor = torch.from_numpy(np.ascontiguousarray(array))
-    if tensor.ndim < 2:
-        raise ValueError(f"{what} must have a batch axis and at least one feature axis, "
-                         f"got shape {tuple(tensor.shape)}")
-    if tensor.shape[0] == 0:
-        raise ValueError(f"{what} is empty (no rows)")
-    if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
-        raise ValueError(f"{what} {'contain' if what == 'inputs' else 'contains'} NaN or inf")
-    if tensor.is_floating_point():
-        tensor = tensor.to(dtype=like.dtype)
-    return tensor.to(device=like.device)
-
-
-def _array_inputs(inputs) -> np.ndarray | torch.Tensor:
-    """One array of inputs, its type and shape checked without a copy (a memory map stays on
-    disk): the rows are cast and checked for NaN one batch at a time."""
+def _checked_inputs(inputs, what: str = "inputs") -> np.ndarray | torch.Tensor:
+    """``inputs`` with its type and shape checked, without a copy (a memory map stays on
+    disk): numeric, a batch axis and at least one feature axis, at least one row."""
     if isinstance(inputs, torch.Tensor):
         data = inputs.detach()
     else:
         data = np.asarray(inputs)
         if not np.issubdtype(data.dtype, np.number):
-            raise ValueError(f"inputs must be numeric, got dtype {data.dtype}")
+            raise ValueError(f"{what} must be numeric, got dtype {data.dtype}")
     if data.ndim < 2:
-        raise ValueError(f"inputs must have a batch axis and at least one feature axis, "
+        raise ValueError(f"{what} must have a batch axis and at least one feature axis, "
                          f"got shape {tuple(data.shape)}")
     if data.shape[0] == 0:
-        raise ValueError("inputs is empty (no rows)")
+        raise ValueError(f"{what} is empty (no rows)")
     return data
+
+
+def _as_input_tensor(inputs, like: torch.Tensor, what: str = "inputs") -> torch.Tensor:
+    """``inputs`` as a finite tensor on the layer's device; floats cast to the layer's dtype.
+
+    Integer inputs (e.g. token ids for an embedding) are passed on unchanged.
+    """
+    data = _checked_inputs(inputs, what)
+    tensor = (data if isinstance(data, torch.Tensor)
+              else torch.from_numpy(np.ascontiguousarray(data)))
+    if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+        raise ValueError(f"{what} {'contain' if what == 'inputs' else 'contains'} NaN or inf")
+    if tensor.is_floating_point():
+        tensor = tensor.to(dtype=like.dtype)
+    return tensor.to(device=like.device)
 
 
 def _is_batch_stream(inputs) -> bool:
@@ -318,7 +309,7 @@ def _input_batches(module: nn.Linear, inputs, batch_size: int | None, default: i
         except TypeError:
             total = None
         return inputs, total, "batch"
-    data = _array_inputs(inputs)
+    data = _checked_inputs(inputs)   # one array: cast and checked for NaN batch by batch
     n = data.shape[0]
     size = default if batch_size is None else check_positive_int(batch_size, "batch_size")
     size = n if size is None else size

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.axes import Axes
 
-from .matrices import _axis
+from .matrices import _axis, _finish_image
 
 __all__ = ["plot_component_fit", "plot_original_inner_products", "plot_original_figure_4"]
 
@@ -63,12 +63,8 @@ def plot_original_inner_products(G: np.ndarray, *, ax: Axes | None = None,
     ticks = np.arange(1, max(rows, cols) + 1, 2 if max(rows, cols) > 10 else 1)
     ax.set_xticks(ticks[ticks <= cols])
     ax.set_yticks(ticks[ticks <= rows])
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_xlabel("Chebyshev degree")
-    ax.set_ylabel("singular vector index")
-    ax.set_title(title)
-    return ax
+    return _finish_image(ax, image, colorbar=colorbar, title=title, xlabel="Chebyshev degree",
+                         ylabel="singular vector index")
 
 
 def plot_original_figure_4(figure, *, axes: Sequence[Axes]) -> Sequence[Axes]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Mapping, Sequence
 from matplotlib.axes import Axes
 import numpy as np
-from .matrices import _axis
+from .matrices import _axis, _finish_image
 
 __all__ = ["plot_dipolar_kernel", "plot_singular_values", "plot_deer_examples",
            "plot_training_history", "plot_distribution_estimates", "plot_error_distributions"]
@@ -27,12 +27,8 @@ def plot_dipolar_kernel(K: np.ndarray, t: np.ndarray, r: np.ndarray, *, ax: Axes
     ax = _axis(ax)
     image = ax.imshow(K, cmap="RdBu_r", vmin=-1, vmax=1, aspect="auto", origin="upper",
                       extent=(r[0], r[-1], t[-1], t[0]), interpolation="nearest")
-    ax.set_xlabel("distance $r$ (nm)")
-    ax.set_ylabel(r"time $t$ ($\mu$s)")
-    ax.set_title(title)
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    return ax
+    return _finish_image(ax, image, colorbar=colorbar, title=title,
+                         xlabel="distance $r$ (nm)", ylabel=r"time $t$ ($\mu$s)")
 
 
 def plot_singular_values(spectra: Mapping[str, np.ndarray], *, ax: Axes | None = None,

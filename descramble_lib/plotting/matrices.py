@@ -20,6 +20,20 @@ def _axis(ax):
     return plt.gca() if ax is None else ax
 
 
+def _finish_image(ax: Axes, image, *, colorbar: bool, title: str, xlabel: str | None = None,
+                  ylabel: str | None = None) -> Axes:
+    """The common end of an image panel: the colour bar (if asked), axis labels (those
+    given) and the title."""
+    if colorbar:
+        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    return ax
+
+
 def plot_matrix(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
                 cmap: str = "RdBu_r",
                 symmetric: bool = True, colorbar: bool = True, **imshow_kwargs) -> Axes:
@@ -40,10 +54,7 @@ def plot_matrix(matrix: np.ndarray, *, ax: Axes | None = None, title: str = "",
         imshow_kwargs.setdefault("vmax", limit)
     image = ax.imshow(matrix, cmap=cmap, aspect="auto", interpolation="nearest",
                       **imshow_kwargs)
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_title(title)
-    return ax
+    return _finish_image(ax, image, colorbar=colorbar, title=title)
 
 
 def plot_fourier_magnitude(magnitude: np.ndarray, *, ax: Axes | None = None, title: str = "",
@@ -70,12 +81,8 @@ def plot_fourier_magnitude(magnitude: np.ndarray, *, ax: Axes | None = None, tit
               rows - rows // 2 - 0.5, -(rows // 2) - 0.5)
     image = ax.imshow(magnitude, cmap="viridis", aspect="auto", extent=extent,
                       interpolation="nearest")
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_xlabel(r"$\omega_2$")
-    ax.set_ylabel(r"$\omega_1$")
-    ax.set_title(title)
-    return ax
+    return _finish_image(ax, image, colorbar=colorbar, title=title, xlabel=r"$\omega_2$",
+                         ylabel=r"$\omega_1$")
 
 
 def plot_rows(Y: np.ndarray, *, rows: Sequence[int] | None = None, x: np.ndarray | None = None,

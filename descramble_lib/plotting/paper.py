@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 from matplotlib.axes import Axes
 import numpy as np
-from .matrices import _axis, plot_fourier_magnitude, plot_matrix
+from .matrices import _axis, _finish_image, plot_fourier_magnitude, plot_matrix
 
 __all__ = ["plot_fourier_panel", "plot_descrambled_weights", "plot_inner_product_map",
            "plot_null_distribution", "plot_original_image"]
@@ -86,12 +86,8 @@ def plot_inner_product_map(G: np.ndarray, *, ax: Axes | None = None, width: int 
             ax.plot(j, j - shift, color="c", ls="--", lw=1)
         ax.set_xlim(-0.5, q - 0.5)
         ax.set_ylim(p - 0.5, -0.5)
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_xlabel(col_label)
-    ax.set_ylabel(row_label)
-    ax.set_title(title)
-    return ax
+    return _finish_image(ax, image, colorbar=colorbar, title=title, xlabel=col_label,
+                         ylabel=row_label)
 
 
 def plot_null_distribution(samples: np.ndarray, observed: float, *, percentile: float,
@@ -149,9 +145,6 @@ def plot_original_image(view, *, ax: Axes | None = None, title: str = "",
     top, bottom = _edges(view.row_frequencies)
     image = ax.imshow(view.image, cmap=cmap, aspect="auto", interpolation="nearest",
                       extent=(left, right, bottom, top))
-    if colorbar:
-        ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
-    ax.set_xlabel(f"frequency along {view.column_axis}")
-    ax.set_ylabel(f"frequency along {view.row_axis}")
-    ax.set_title(title)
-    return ax
+    return _finish_image(ax, image, colorbar=colorbar, title=title,
+                         xlabel=f"frequency along {view.column_axis}",
+                         ylabel=f"frequency along {view.row_axis}")

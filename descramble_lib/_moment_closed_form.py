@@ -57,18 +57,21 @@ def _block_rows(d: int) -> int:
     return d if d <= _SMALL else int(min(512, max(32, d // 16)))
 
 
+@functools.lru_cache(maxsize=8)
 def _halfcomplex_scales(d: int) -> np.ndarray:
     """Column ``j`` of ``T`` (``fourier_basis(d)``) is ``irfft`` of a spectrum whose
     half-complex entry ``j`` (``Re y_0, Re y_1, Im y_1, Re y_2, ...``) is this scale.
 
     The half-complex layout is the column order of ``T`` itself: constant, ``cos k`` and
     ``sin k`` pairs, then the Nyquist mode for even ``d``; ``sin k`` takes a minus sign.
+    Read-only, cached per ``d`` (the transforms run once per block of rows).
     """
     scales = np.full(d, math.sqrt(d / 2))
     scales[0] = math.sqrt(d)
     scales[2::2] *= -1.0
     if d % 2 == 0 and d > 1:
         scales[d - 1] = math.sqrt(d)
+    scales.flags.writeable = False
     return scales
 
 

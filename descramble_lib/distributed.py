@@ -41,10 +41,15 @@ def _dask():
     return dask
 
 
+def _chunk_index(block_info) -> tuple[int, ...] | str:
+    """The block index of the chunk a ``map_blocks`` task works on, for error messages."""
+    return tuple(block_info[0]["chunk-location"]) if block_info else "?"
+
+
 def _chunk_moment(block: np.ndarray, block_info=None) -> np.ndarray:
     """The moment of one chunk, as a 1-element object array (so that dask can fuse this task
     with the ones that make the chunk); errors name the chunk by its block index."""
-    index = tuple(block_info[0]["chunk-location"]) if block_info else "?"
+    index = _chunk_index(block_info)
     try:
         moment = SecondMoment().update(block)
     except ValueError as error:
@@ -193,7 +198,7 @@ def _block_preactivations(block: np.ndarray, shipped: _Shipped, layer: str,
                           block_info=None) -> np.ndarray:
     """The layer's preactivations on one chunk of inputs, samples along axis 0; errors name
     the chunk by its block index."""
-    index = tuple(block_info[0]["chunk-location"]) if block_info else "?"
+    index = _chunk_index(block_info)
     try:
         _, S = layer_preactivations(shipped.model, layer, block)
     except ValueError as error:
